@@ -1,0 +1,18 @@
+// Package wire is the data-plane codec of the secure-tunneling protocol:
+// the protobuf Message (hand-encoded, field numbers of Message.proto), the
+// 2-byte big-endian length-prefixed framing that carries messages inside
+// WebSocket binary messages, size limits, the stateless message rules and
+// the subprotocol names. It does no networking beyond io.Reader.
+//
+// Frame layout on the wire (one or more per WebSocket message, possibly
+// split across WebSocket messages):
+//
+//	+--------+--------+-------------------------------+
+//	| len hi | len lo | len bytes of protobuf Message |
+//	+--------+--------+-------------------------------+
+//
+// A zero length is invalid. Message fields (proto3, zero values omitted):
+// 1 type (enum, varint), 2 streamId (int32), 3 ignorable (bool), 4 payload
+// (bytes), 5 serviceId (string), 6 availableServiceIds (repeated string),
+// 7 connectionId (uint32). Any other field is rejected.
+package wire
