@@ -1,0 +1,98 @@
+package api
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"time"
+
+	"github.com/adit-project/adit/internal/store"
+)
+
+// defaultMaxResults is the ListTunnels page size when maxResults is
+// omitted (D11).
+const defaultMaxResults = 100
+
+// cursorMagic starts every nextToken this service issues (after base64url
+// decoding): "adl" and a format version. Tokens without it are foreign.
+var cursorMagic = []byte{'a', 'd', 'l', 1}
+
+func (in *listTunnelsInput) validate() error {
+	var v violations
+	v.thingName("thingName", in.ThingName)
+	if in.MaxResults != nil {
+		v.intRange("maxResults", *in.MaxResults, 1, maxResultsMax)
+	}
+	if in.NextToken != nil {
+		n := len(v)
+		v.str("nextToken", *in.NextToken, 0, 0, patNextToken, isNextToken)
+		if len(v) == n {
+			c, ok := decodeCursor(*in.NextToken)
+			if !ok {
+				v.add("nextToken", quote(*in.NextToken), "Member must be a nextToken returned by ListTunnels")
+			}
+			in.after = c
+		}
+	}
+	return v.err()
+}
+
+// listTunnels returns one page, newest first. It asks the store for one
+// tunnel more than the page holds to learn whether another page exists;
+// the cursor is the position of the page's last tunnel, so inserts between
+// calls cause neither duplicates nor gaps.
+func (h *Handler) listTunnels(ctx context.Context, in *listTunnelsInput) (*listTunnelsOutput, error) {
+	limit := defaultMaxResults
+	if in.MaxResults != nil {
+		limit = *in.MaxResults
+	}
+	q := store.ListQuery{Limit: limit + 1, After: in.after}
+	if in.ThingName != nil {
+		q.ThingName = *in.ThingName
+	}
+	ts, err := h.cfg.Store.ListTunnels(ctx, q)
+	if err != nil {
+		return nil, fromStore(err, "")
+	}
+	out := &listTunnelsOutput{TunnelSummaries: make([]tunnelSummaryShape, 0, min(len(ts), limit))}
+	if len(ts) > limit {
+		ts = ts[:limit]
+		last := ts[limit-1]
+		out.NextToken = encodeCursor(store.Cursor{CreatedAt: last.CreatedAt, ID: last.ID})
+	}
+	now := h.now()
+	for _, t := range ts {
+		t = seenAt(t, now)
+		out.TunnelSummaries = append(out.TunnelSummaries, tunnelSummaryShape{
+			TunnelID: t.ID, TunnelARN: t.ARN, Status: t.Status.String(), Description: t.Description,
+			CreatedAt: epochTime(t.CreatedAt), LastUpdatedAt: epochTime(t.LastUpdatedAt),
+		})
+	}
+	return out, nil
+}
+
+// encodeCursor renders a position as an opaque nextToken: base64url
+// (unpadded, so it matches the model pattern) of cursorMagic, the
+// big-endian creation time in Unix milliseconds and the tunnel id.
+func encodeCursor(c store.Cursor) string {
+	b := append([]byte(nil), cursorMagic...)
+	b = binary.BigEndian.AppendUint64(b, uint64(c.CreatedAt.UnixMilli()))
+	b = append(b, c.ID...)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// decodeCursor parses a nextToken made by encodeCursor; anything else is
+// not ok.
+func decodeCursor(s string) (*store.Cursor, bool) {
+	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	n := len(cursorMagic)
+	if err != nil || len(b) <= n+8 || string(b[:n]) != string(cursorMagic) {
+		return nil, false
+	}
+	ms := int64(binary.BigEndian.Uint64(b[n:]))
+	id := string(b[n+8:])
+	if ms < 0 || !isTunnelID(id) {
+		return nil, false
+	}
+	return &store.Cursor{CreatedAt: time.UnixMilli(ms).UTC(), ID: id}, true
+}
