@@ -1,0 +1,141 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/adit-project/adit/internal/server"
+)
+
+// options holds what the command line, environment and config file give.
+type options struct {
+	cfg        server.Config
+	configFile string
+	logFormat  string
+	logLevel   string
+	tlsHosts   string
+	version    bool
+}
+
+// newFlagSet declares every flag with its default. Each flag can also come
+// from the environment (TUNNELD_ + upper-case name with - as _) or from the
+// TOML config file (same name as key); flags win over the environment,
+// which wins over the file.
+func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("tunneld", flag.ContinueOnError)
+	fs.SetOutput(out)
+	c := &o.cfg
+	fs.StringVar(&o.configFile, "config", "", "TOML config file; keys are these flag names")
+	fs.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "API and data-plane listen address HOST:PORT")
+	fs.StringVar(&c.DataListen, "data-listen", "", "separate data-plane (/tunnel) listen address; empty = same as --listen")
+	fs.StringVar(&c.DataDir, "data-dir", "./data", "directory for the database, generated credentials and TLS files")
+	fs.StringVar(&c.CredentialsFile, "credentials-file", "", "AWS shared-credentials file; each section is an accepted key (default: TUNNELD_ACCESS_KEY_ID/TUNNELD_SECRET_ACCESS_KEY, else DATA-DIR/credentials, generated on first start)")
+	fs.BoolVar(&c.AcceptAnyCredentials, "accept-any-credentials", false, "accept any well-formed SigV4 signature without checking the secret (local development only)")
+	fs.StringVar(&c.TLSCert, "tls-cert", "", "TLS certificate file (PEM); serves TLS 1.2+")
+	fs.StringVar(&c.TLSKey, "tls-key", "", "TLS private key file (PEM)")
+	fs.BoolVar(&c.TLSSelfSigned, "tls-self-signed", false, "create a CA and server certificate in DATA-DIR/tls and serve TLS with them")
+	fs.StringVar(&o.tlsHosts, "tls-hosts", "", "extra comma-separated host names/IPs for the self-signed certificate")
+	fs.StringVar(&c.Region, "region", "us-east-1", "region in ARNs and SigV4 scopes")
+	fs.StringVar(&c.AccountID, "account-id", "123456789012", "12-digit account id in ARNs")
+	fs.StringVar(&c.Partition, "partition", "aws", "partition in ARNs")
+	fs.IntVar(&c.MaxOpenTunnels, "max-open-tunnels", 10000, "open-tunnel quota (-1 = unlimited)")
+	fs.IntVar(&c.MaxServices, "max-services", 3, "services per tunnel")
+	fs.IntVar(&c.MaxTags, "max-tags", 200, "tags per tunnel")
+	fs.DurationVar(&c.ClosedRetention, "closed-retention", 3*time.Hour, "how long closed tunnels stay visible")
+	fs.Float64Var(&c.APIRateLimit, "api-rate-limit", 0, "API requests per second per access key (0 = off)")
+	fs.Float64Var(&c.ConnectRate, "connect-rate", 10, "data-plane connection attempts per second per tunnel")
+	fs.Int64Var(&c.TunnelBandwidth, "tunnel-bandwidth", 0, "bytes per second per tunnel (0 = unlimited)")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", 30*time.Minute, "close a data-plane peer that sends nothing for this long")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "bound on graceful shutdown")
+	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.BoolVar(&o.version, "version", false, "print the version and exit")
+	return fs
+}
+
+// parseOptions applies the command line, then the environment and the
+// config file to every flag the command line left unset.
+func parseOptions(args []string, getenv func(string) string, out io.Writer) (*options, error) {
+	o := &options{}
+	fs := newFlagSet(o, out)
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if !set["config"] && getenv("TUNNELD_CONFIG") != "" {
+		o.configFile = getenv("TUNNELD_CONFIG")
+	}
+	file, err := readConfigFile(o.configFile)
+	if err != nil {
+		return nil, err
+	}
+	var errs []string
+	fs.VisitAll(func(f *flag.Flag) {
+		if set[f.Name] || f.Name == "config" {
+			return
+		}
+		src, v, ok := "environment variable "+envName(f.Name), getenv(envName(f.Name)), false
+		if v != "" {
+			ok = true
+		} else if fv, in := file[f.Name]; in {
+			src, v, ok = "config file key "+f.Name, fv, true
+		}
+		if ok {
+			if err := f.Value.Set(v); err != nil {
+				errs = append(errs, fmt.Sprintf("%s: %v", src, err))
+			}
+		}
+	})
+	for k := range file {
+		if fs.Lookup(k) == nil || k == "config" {
+			errs = append(errs, fmt.Sprintf("config file: unknown key %q", k))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("%s", strings.Join(errs, "; "))
+	}
+	o.cfg.AdminAccessKeyID = getenv("TUNNELD_ACCESS_KEY_ID")
+	o.cfg.AdminSecretAccessKey = getenv("TUNNELD_SECRET_ACCESS_KEY")
+	if o.tlsHosts != "" {
+		o.cfg.TLSHosts = strings.Split(o.tlsHosts, ",")
+	}
+	return o, nil
+}
+
+func envName(flagName string) string {
+	return "TUNNELD_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// readConfigFile reads a flat TOML file into flag-name → value strings.
+func readConfigFile(path string) (map[string]string, error) {
+	if path == "" {
+		return nil, nil
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config file: %w", err)
+	}
+	var m map[string]any
+	if err := toml.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("config file %s: %w", path, err)
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		switch v.(type) {
+		case map[string]any, []any, []map[string]any:
+			return nil, fmt.Errorf("config file %s: key %q must be a plain value", path, k)
+		}
+		out[k] = fmt.Sprint(v)
+	}
+	return out, nil
+}

@@ -1,0 +1,71 @@
+// Command tunneld is the adit server: the AWS IoT Secure Tunneling
+// control-plane API and the data-plane relay. Run it with --help for its
+// flags and their defaults.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/adit-project/adit/internal/server"
+	"github.com/adit-project/adit/internal/version"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	o, err := parseOptions(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "tunneld: %v\n", err)
+		return 2
+	}
+	if o.version {
+		fmt.Fprintf(stdout, "tunneld %s\n", version.String())
+		return 0
+	}
+	logger, err := newLogger(o.logFormat, o.logLevel, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "tunneld: %v\n", err)
+		return 2
+	}
+	o.cfg.Logger = logger
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv, err := server.New(ctx, o.cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "tunneld: %v\n", err)
+		return 1
+	}
+	if err := srv.Run(ctx); err != nil {
+		fmt.Fprintf(stderr, "tunneld: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("log-format %q: want text or json", format)
+}

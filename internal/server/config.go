@@ -1,0 +1,150 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"regexp"
+	"time"
+)
+
+// Config is everything tunneld needs. The zero value of each field means
+// its documented default; New validates the rest.
+type Config struct {
+	// Listen is the address of the API and data-plane listener
+	// (default "127.0.0.1:8080").
+	Listen string
+	// DataListen, when set, moves the data plane (/tunnel) to its own
+	// listener; the main listener then serves only the API.
+	DataListen string
+	// DataDir holds the database, generated credentials and the
+	// self-signed TLS files (default "./data").
+	DataDir string
+	// CredentialsFile is an AWS shared-credentials file; every section is
+	// one accepted access key. Empty means: the AdminKey if set, else
+	// <DataDir>/credentials, created on first start.
+	CredentialsFile string
+	// AdminAccessKeyID and AdminSecretAccessKey give one admin key (from
+	// the environment); used when CredentialsFile is empty.
+	AdminAccessKeyID     string
+	AdminSecretAccessKey string
+	// AcceptAnyCredentials skips the secret check of SigV4 (local
+	// development only); requests still need a well-formed signature.
+	AcceptAnyCredentials bool
+
+	// TLSCert and TLSKey serve TLS 1.2+ with this certificate.
+	TLSCert string
+	TLSKey  string
+	// TLSSelfSigned creates a CA and server certificate in
+	// <DataDir>/tls and serves TLS with them.
+	TLSSelfSigned bool
+	// TLSHosts are extra host names or IPs for the self-signed server
+	// certificate (localhost, 127.0.0.1, ::1 and the listen host are always
+	// included).
+	TLSHosts []string
+
+	// Region (default "us-east-1"), AccountID (default "123456789012") and
+	// Partition (default "aws") shape ARNs and the SigV4 scope check.
+	Region    string
+	AccountID string
+	Partition string
+
+	// MaxOpenTunnels is the open-tunnel quota (default 10000; -1 = none).
+	MaxOpenTunnels int
+	// MaxServices per tunnel (default 3).
+	MaxServices int
+	// MaxTags per tunnel (default 200).
+	MaxTags int
+	// ClosedRetention is how long closed tunnels stay visible (default 3h).
+	ClosedRetention time.Duration
+	// APIRateLimit is requests/s per access key (default 0 = off).
+	APIRateLimit float64
+	// ConnectRate is data-plane connection attempts/s per tunnel (default 10).
+	ConnectRate float64
+	// TunnelBandwidth is bytes/s per tunnel (default 0 = unlimited).
+	TunnelBandwidth int64
+	// IdleTimeout closes a data-plane peer silent this long (default 30m).
+	IdleTimeout time.Duration
+	// ShutdownTimeout bounds graceful shutdown (default 10s).
+	ShutdownTimeout time.Duration
+
+	// Logger receives all logs (nil = discard).
+	Logger *slog.Logger
+}
+
+var (
+	accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
+	regionPattern    = regexp.MustCompile(`^[a-z0-9-]{1,64}$`)
+)
+
+func (c *Config) setDefaults() {
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	def(&c.Listen, "127.0.0.1:8080")
+	def(&c.DataDir, "./data")
+	def(&c.Region, "us-east-1")
+	def(&c.AccountID, "123456789012")
+	def(&c.Partition, "aws")
+	if c.MaxOpenTunnels == 0 {
+		c.MaxOpenTunnels = 10000
+	}
+	if c.MaxServices == 0 {
+		c.MaxServices = 3
+	}
+	if c.MaxTags == 0 {
+		c.MaxTags = 200
+	}
+	if c.ClosedRetention == 0 {
+		c.ClosedRetention = 3 * time.Hour
+	}
+	if c.ConnectRate == 0 {
+		c.ConnectRate = 10
+	}
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = 30 * time.Minute
+	}
+	if c.ShutdownTimeout == 0 {
+		c.ShutdownTimeout = 10 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+func (c *Config) validate() error {
+	var errs []error
+	for _, a := range []struct{ name, addr string }{{"listen", c.Listen}, {"data-listen", c.DataListen}} {
+		if a.addr == "" {
+			continue
+		}
+		if _, _, err := net.SplitHostPort(a.addr); err != nil {
+			errs = append(errs, fmt.Errorf("%s %q: want HOST:PORT", a.name, a.addr))
+		}
+	}
+	if !accountIDPattern.MatchString(c.AccountID) {
+		errs = append(errs, fmt.Errorf("account-id %q: want 12 digits", c.AccountID))
+	}
+	if !regionPattern.MatchString(c.Region) {
+		errs = append(errs, fmt.Errorf("region %q: want lowercase letters, digits and dashes", c.Region))
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("tls-cert and tls-key must be given together"))
+	}
+	if c.TLSCert != "" && c.TLSSelfSigned {
+		errs = append(errs, errors.New("tls-self-signed cannot be combined with tls-cert"))
+	}
+	if (c.AdminAccessKeyID == "") != (c.AdminSecretAccessKey == "") {
+		errs = append(errs, errors.New("admin access key id and secret must be given together"))
+	}
+	if c.MaxServices < 1 || c.MaxTags < 1 || c.ConnectRate < 0 || c.APIRateLimit < 0 || c.TunnelBandwidth < 0 {
+		errs = append(errs, errors.New("quotas must be positive (max-services, max-tags, connect-rate) or non-negative (api-rate-limit, tunnel-bandwidth)"))
+	}
+	if c.ClosedRetention < 0 || c.IdleTimeout < 0 || c.ShutdownTimeout < 0 {
+		errs = append(errs, errors.New("durations must not be negative"))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,55 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// mux routes the main listener: the data plane at /tunnel (when withData),
+// health, readiness and metrics, and the control-plane API everywhere else.
+func (s *Server) mux(withData bool) http.Handler {
+	m := http.NewServeMux()
+	if withData {
+		m.Handle("/tunnel", s.relay)
+	}
+	m.HandleFunc("GET /healthz", s.healthz)
+	m.HandleFunc("GET /readyz", s.readyz)
+	m.HandleFunc("GET /metrics", s.metrics)
+	m.Handle("/", s.api)
+	return m
+}
+
+// dataMux routes a separate data-plane listener.
+func (s *Server) dataMux() http.Handler {
+	m := http.NewServeMux()
+	m.Handle("/tunnel", s.relay)
+	m.HandleFunc("GET /healthz", s.healthz)
+	return m
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}
+
+// readyz answers 200 while the server accepts work and its store answers.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if !s.ready.Load() {
+		http.Error(w, "not ready: starting or draining", http.StatusServiceUnavailable)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if _, _, err := s.store.NextExpiry(ctx); err != nil {
+		http.Error(w, "not ready: store unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("ready\n"))
+}
+
+func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	s.relay.WriteMetrics(w)
+}

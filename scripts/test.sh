@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs the whole adit test suite: installs what the tests need when it is
+# missing, then checks formatting, vets, and runs every test with the race
+# detector. Usage: scripts/test.sh [extra go test flags]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v ssh >/dev/null 2>&1 || need_apt+=(openssh-client)
+command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need_apt+=(mosquitto)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing ${need_apt[*]}" >&2
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  else
+    echo "warning: missing ${need_apt[*]}; the tests that need them fail" >&2
+  fi
+fi
+
+if ! python3 -c 'import boto3, awscli' 2>/dev/null; then
+  echo "error: the compatibility tests need python3 with awscli (v1) and boto3" >&2
+  exit 1
+fi
+
+unformatted=$(gofmt -l .)
+if [ -n "$unformatted" ]; then
+  echo "gofmt needed on:" >&2
+  echo "$unformatted" >&2
+  exit 1
+fi
+go vet ./...
+go test -race -count=1 -timeout 20m "$@" ./...
