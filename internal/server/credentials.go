@@ -44,7 +44,7 @@ func (a authVerifier) Verify(r *http.Request, body []byte) (string, error) {
 // authError exposes a SigV4 rejection as an AWS error code and status.
 type authError struct{ e *sigv4.Error }
 
-func (a authError) Error() string       { return a.e.Message }
+func (a authError) Error() string        { return a.e.Message }
 func (a authError) AWSErrorCode() string { return a.e.Code }
 func (a authError) HTTPStatus() int      { return a.e.Status }
 
