@@ -21,6 +21,7 @@ type options struct {
 	logLevel   string
 	tlsHosts   string
 	version    bool
+	pprof      string
 }
 
 // newFlagSet declares every flag with its default. Each flag can also come
@@ -56,6 +57,7 @@ func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
+	fs.StringVar(&o.pprof, "pprof-listen", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060); empty = off")
 	return fs
 }
 

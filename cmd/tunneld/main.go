@@ -43,6 +43,9 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	o.cfg.Logger = logger
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if o.pprof != "" {
+		go servePprof(o.pprof, logger)
+	}
 	srv, err := server.New(ctx, o.cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "tunneld: %v\n", err)

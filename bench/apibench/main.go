@@ -1,0 +1,145 @@
+// Command apibench measures tunneld's control-plane API throughput and
+// latency over HTTP keep-alive with SigV4-signed requests from concurrent
+// clients. It prints one Markdown table row per operation.
+//
+//	apibench -endpoint http://127.0.0.1:8080 -credentials data/credentials -ops healthz,OpenTunnel,DescribeTunnel
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/adit-project/adit/internal/sigv4"
+)
+
+func main() {
+	endpoint := flag.String("endpoint", "http://127.0.0.1:8080", "tunneld API endpoint")
+	credFile := flag.String("credentials", "data/credentials", "AWS shared-credentials file with an accepted key")
+	ops := flag.String("ops", "healthz,OpenTunnel,DescribeTunnel", "comma-separated operations; healthz is the unsigned baseline")
+	clients := flag.Int("clients", 16, "concurrent clients")
+	duration := flag.Duration("duration", 5*time.Second, "measuring time per operation")
+	flag.Parse()
+	keys, err := sigv4.LoadCredentialsFile(*credFile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "apibench:", err)
+		os.Exit(1)
+	}
+	var key sigv4.Key
+	for _, k := range keys {
+		key = k
+	}
+	b := &bench{endpoint: *endpoint, key: key, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *clients}}}
+	if err := b.prepare(); err != nil {
+		fmt.Fprintln(os.Stderr, "apibench:", err)
+		os.Exit(1)
+	}
+	fmt.Println("| operation | clients | requests | errors | req/s | p50 | p99 |")
+	fmt.Println("|---|---|---|---|---|---|---|")
+	for _, op := range strings.Split(*ops, ",") {
+		r := b.run(op, *clients, *duration)
+		fmt.Printf("| %s | %d | %d | %d | %.0f | %v | %v |\n", op, *clients, r.n, r.errors, float64(r.n)/r.elapsed.Seconds(),
+			r.quantile(0.50).Round(time.Microsecond), r.quantile(0.99).Round(time.Microsecond))
+	}
+}
+
+type bench struct {
+	endpoint string
+	key      sigv4.Key
+	client   *http.Client
+	tunnelID string
+}
+
+// prepare opens one tunnel for DescribeTunnel to read.
+func (b *bench) prepare() error {
+	body, status, err := b.call("OpenTunnel", []byte(`{"description":"apibench"}`))
+	if err != nil || status != 200 {
+		return fmt.Errorf("open tunnel: status %d, %v, %s", status, err, body)
+	}
+	var out struct{ TunnelID string }
+	json.Unmarshal(body, &out)
+	b.tunnelID = out.TunnelID
+	return nil
+}
+
+func (b *bench) call(op string, body []byte) ([]byte, int, error) {
+	var r *http.Request
+	if op == "healthz" {
+		r, _ = http.NewRequest(http.MethodGet, b.endpoint+"/healthz", nil)
+	} else {
+		r, _ = http.NewRequest(http.MethodPost, b.endpoint+"/", bytes.NewReader(body))
+		r.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		r.Header.Set("X-Amz-Target", "IoTSecuredTunneling."+op)
+		sigv4.Sign(r, body, b.key, "us-east-1", "IoTSecuredTunneling", time.Now())
+	}
+	resp, err := b.client.Do(r)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	return raw, resp.StatusCode, err
+}
+
+type result struct {
+	n, errors int
+	elapsed   time.Duration
+	lat       []time.Duration
+}
+
+func (r *result) quantile(q float64) time.Duration {
+	if len(r.lat) == 0 {
+		return 0
+	}
+	return r.lat[int(q*float64(len(r.lat)-1))]
+}
+
+func (b *bench) run(op string, clients int, d time.Duration) result {
+	body := []byte("{}")
+	switch op {
+	case "DescribeTunnel":
+		body = []byte(`{"tunnelId":"` + b.tunnelID + `"}`)
+	case "OpenTunnel":
+		body = []byte(`{"description":"apibench","timeoutConfig":{"maxLifetimeTimeoutMinutes":5}}`)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	var mu sync.Mutex
+	var res result
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var lat []time.Duration
+			errs := 0
+			for ctx.Err() == nil {
+				t0 := time.Now()
+				_, status, err := b.call(op, body)
+				lat = append(lat, time.Since(t0))
+				if err != nil || status != 200 {
+					errs++
+				}
+			}
+			mu.Lock()
+			res.lat = append(res.lat, lat...)
+			res.errors += errs
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	res.n = len(res.lat)
+	slices.Sort(res.lat)
+	return res
+}
