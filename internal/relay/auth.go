@@ -40,7 +40,7 @@ type StateRecorder interface {
 }
 
 // Errors an Authenticator returns for client mistakes. Each maps to one
-// rejection of PROTOCOL.md D1 (see handshake.go).
+// rejection of PROTOCOL.md D1 (see reject.go).
 var (
 	// ErrTokenInvalid: the token is unknown or revoked, or was issued for
 	// the other mode.

@@ -3,6 +3,7 @@ package relay
 import (
 	"bytes"
 	"net"
+	"syscall"
 	"testing"
 	"time"
 
@@ -38,7 +39,7 @@ func benchRelay(b *testing.B, payload, perWrite int, useTLS bool) {
 	go func() { done <- drainN(dst, want) }()
 	b.SetBytes(int64(payload))
 	b.ResetTimer()
-	start0 := time.Now()
+	start0, cpu0 := time.Now(), cpuTime()
 	for n := b.N; n > 0; n -= perWrite {
 		w := batch
 		if n < perWrite {
@@ -51,10 +52,19 @@ func benchRelay(b *testing.B, payload, perWrite int, useTLS bool) {
 	if err := <-done; err != nil {
 		b.Fatal(err)
 	}
-	el := time.Since(start0)
+	el, cpu := time.Since(start0), cpuTime()-cpu0
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/el.Seconds(), "msgs/s")
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(payload)*8*float64(b.N)/el.Seconds()/1e9, "Gbit/s")
+}
+
+// cpuTime returns the process's user plus system CPU time, which, unlike
+// wall time, other load on the machine barely changes.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // drainN reads and discards n bytes from c with a big buffer, as a
@@ -100,7 +110,7 @@ func BenchmarkLoopbackTCP(b *testing.B) {
 	}()
 	b.SetBytes(int64(len(buf)))
 	b.ResetTimer()
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	for range b.N {
 		if _, err := w.Write(buf); err != nil {
 			b.Fatal(err)
@@ -109,7 +119,8 @@ func BenchmarkLoopbackTCP(b *testing.B) {
 	if err := <-done; err != nil {
 		b.Fatal(err)
 	}
-	el := time.Since(start)
+	el, cpu := time.Since(start), cpuTime()-cpu0
 	b.StopTimer()
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(len(buf))*8*float64(b.N)/el.Seconds()/1e9, "Gbit/s")
 }

@@ -69,7 +69,7 @@ func TestCloseTunnel(t *testing.T) {
 	e.srv.CloseTunnel(id, false)
 	src.expectClose(1000, "tunnel closed")
 	dst.expectClose(1000, "tunnel closed")
-	e.states.waitFor(t, id+":destination:true", id+":source:true", id+":source:false", id+":destination:false")
+	e.states.waitForAnyOrder(t, id+":destination:true", id+":source:true", id+":source:false", id+":destination:false")
 }
 
 func TestExpiry(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -122,9 +123,26 @@ func (f *fakeStates) list() []string {
 // waitFor waits until the recorded events equal want.
 func (f *fakeStates) waitFor(t testing.TB, want ...string) {
 	t.Helper()
+	f.wait(t, false, want)
+}
+
+// waitForAnyOrder is waitFor for events whose order is not determined.
+func (f *fakeStates) waitForAnyOrder(t testing.TB, want ...string) {
+	t.Helper()
+	f.wait(t, true, want)
+}
+
+func (f *fakeStates) wait(t testing.TB, sorted bool, want []string) {
+	t.Helper()
+	if sorted {
+		want = slices.Sorted(slices.Values(want))
+	}
 	deadline := time.After(ioTimeout)
 	for {
 		got := f.list()
+		if sorted {
+			slices.Sort(got)
+		}
 		if strings.Join(got, ",") == strings.Join(want, ",") {
 			return
 		}
@@ -286,8 +304,15 @@ func (c *client) writeFrame(fin bool, op byte, payload []byte) {
 	}
 }
 
-// clientFrame encodes a masked client frame.
+// clientFrame encodes a masked client frame with a random key.
 func clientFrame(fin bool, op byte, payload []byte) []byte {
+	var key [4]byte
+	rand.Read(key[:])
+	return clientFrameKey(fin, op, payload, key)
+}
+
+// clientFrameKey encodes a client frame masked with key.
+func clientFrameKey(fin bool, op byte, payload []byte, key [4]byte) []byte {
 	b0 := op
 	if fin {
 		b0 |= bitFin
@@ -301,8 +326,6 @@ func clientFrame(fin bool, op byte, payload []byte) []byte {
 	default:
 		f = binary.BigEndian.AppendUint64([]byte{b0, bitMask | 127}, uint64(n))
 	}
-	var key [4]byte
-	rand.Read(key[:])
 	f = append(f, key[:]...)
 	start := len(f)
 	f = append(f, payload...)

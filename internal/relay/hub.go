@@ -38,6 +38,7 @@ type hub struct {
 	mu      sync.Mutex
 	tunnels map[string]*tunnelEntry
 	tombs   map[string]*tombstone
+	pruneAt int  // tombstone count that triggers the next sweep
 	closed  bool // shutting down: attach fails
 }
 
@@ -67,7 +68,8 @@ func modeIndex(m tunnel.Mode) int {
 }
 
 func newHub(s *Server, tombTTL time.Duration) *hub {
-	return &hub{s: s, tombTTL: tombTTL, tunnels: make(map[string]*tunnelEntry), tombs: make(map[string]*tombstone)}
+	return &hub{s: s, tombTTL: tombTTL, pruneAt: 1024,
+		tunnels: make(map[string]*tunnelEntry), tombs: make(map[string]*tombstone)}
 }
 
 // generation returns the counter a handshake remembers before claiming.
@@ -129,7 +131,7 @@ func (h *hub) attach(p *peer, g Grant, gen uint64) (old, other *peer, resets [][
 func (h *hub) newEntry(g Grant) *tunnelEntry {
 	t := &tunnelEntry{id: g.TunnelID, streams: streamTable{services: g.Services}}
 	if lim := h.s.cfg.BandwidthLimit; lim > 0 {
-		t.bw = rate.NewLimiter(rate.Limit(lim), int(max(lim, bufSize)))
+		t.bw = rate.NewLimiter(rate.Limit(lim), int(max(lim/4, 16<<10)))
 	}
 	if !g.ExpiresAt.IsZero() {
 		id := g.TunnelID
@@ -238,12 +240,20 @@ func (h *hub) tombLocked(id string) *tombstone {
 		tb.at = now
 		return tb
 	}
-	if len(h.tombs) >= 1024 {
+	if len(h.tombs) >= h.pruneAt {
 		for k, tb := range h.tombs {
-			if now.Sub(tb.at) > h.tombTTL || len(h.tombs) >= maxTombstones {
+			if now.Sub(tb.at) > h.tombTTL {
 				delete(h.tombs, k)
 			}
 		}
+		for k := range h.tombs {
+			if len(h.tombs) < maxTombstones*7/8 {
+				break
+			}
+			delete(h.tombs, k)
+		}
+		// Amortized: the next sweep waits until the map has doubled.
+		h.pruneAt = min(max(1024, 2*len(h.tombs)), maxTombstones)
 	}
 	tb := &tombstone{at: now}
 	h.tombs[id] = tb

@@ -56,6 +56,7 @@ type outbox struct {
 	running bool          // a writer goroutine is active
 	closing bool          // no more frames are accepted
 	final   []byte        // the Close frame to write last, if any
+	closeBy time.Time     // deadline for writes once closing
 	broken  bool          // a write failed; the stream is unusable
 	reason  closeReason   // why the peer closes; set with closing
 	wg      sync.WaitGroup
@@ -125,7 +126,7 @@ func (o *outbox) close(r closeReason, writeBy time.Time) bool {
 	if o.closing {
 		return false
 	}
-	o.closing, o.reason = true, r
+	o.closing, o.reason, o.closeBy = true, r, writeBy
 	if r.code != 0 {
 		o.final = appendCloseFrame(nil, r.code, r.text)
 	}
@@ -164,6 +165,7 @@ func (o *outbox) take() (b *[]byte, final []byte, ok bool) {
 		o.running = false
 		f := o.final
 		o.final = nil
+		o.conn.SetWriteDeadline(o.closeBy)
 		return nil, f, f != nil && !o.broken
 	}
 	if o.buf == nil {

@@ -76,8 +76,8 @@ type stateAdapter struct{ st store.Store }
 
 func (a stateAdapter) SetConnState(ctx context.Context, id string, m tunnel.Mode, connected bool, at time.Time) error {
 	err := a.st.SetConnState(ctx, id, m, connected, at)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil // deleted meanwhile: nothing left to record
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrClosed) {
+		return nil // closed or deleted meanwhile: the relay is closing the peer
 	}
 	return err
 }

@@ -71,8 +71,11 @@ type ListQuery struct {
 }
 
 // Store keeps tunnels, their tokens (as hashes), tags and connection states.
-// Every method is safe for concurrent use, and every acknowledged write is
-// durable. Times are stored with millisecond precision.
+// Every method is safe for concurrent use, and every acknowledged write
+// survives a crash of the process (kill -9); what a power loss may cost is
+// documented per backend. Times are stored with millisecond precision and
+// Tags are returned sorted by key. "Open at time t" means tunnel.Open(t):
+// status OPEN and lifetime not run out.
 type Store interface {
 	// CreateTunnel stores a new open tunnel and its tokens. When maxOpen > 0
 	// and that many tunnels are already open, it stores nothing and returns
@@ -95,9 +98,9 @@ type Store interface {
 	// thingName is non-nil it replaces the stored thing name. It fails with
 	// ErrClosed on a closed or expired tunnel.
 	RotateTokens(ctx context.Context, id string, tokens []Token, thingName *string, at time.Time) (tunnel.Tunnel, error)
-	// TagTunnel adds tags, overwriting values of existing keys. When the
-	// result would hold more than maxTags tags it changes nothing and
-	// returns ErrTooManyTags.
+	// TagTunnel adds tags, overwriting values of existing keys. When
+	// maxTags > 0 and the result would hold more than maxTags tags it
+	// changes nothing and returns ErrTooManyTags.
 	TagTunnel(ctx context.Context, id string, tags []tunnel.Tag, maxTags int, at time.Time) error
 	// UntagTunnel removes the tags with those keys; absent keys are ignored.
 	UntagTunnel(ctx context.Context, id string, keys []string, at time.Time) error
@@ -109,7 +112,9 @@ type Store interface {
 	// client token.
 	ClaimToken(ctx context.Context, h tunnel.TokenHash, m tunnel.Mode, clientToken string, at time.Time) (Claim, error)
 	// SetConnState records that mode m of the tunnel connected or
-	// disconnected at time at, bumping the tunnel's LastUpdatedAt.
+	// disconnected at time at, bumping the tunnel's LastUpdatedAt. Recording
+	// the state a mode already has changes nothing; connecting a closed or
+	// expired tunnel returns ErrClosed; disconnecting one is a no-op.
 	SetConnState(ctx context.Context, id string, m tunnel.Mode, connected bool, at time.Time) error
 	// ExpireTunnels closes every open tunnel whose ExpiresAt is not after
 	// now (ClosedAt = ExpiresAt) and returns their ids.

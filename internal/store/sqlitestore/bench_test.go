@@ -57,6 +57,22 @@ func BenchmarkCreateTunnel(b *testing.B) {
 	reportOps(b)
 }
 
+// BenchmarkCreateTunnelSerial measures the latency of one CreateTunnel at
+// a time, where no group commit can help.
+func BenchmarkCreateTunnelSerial(b *testing.B) {
+	s := openBench(b)
+	now := time.Now()
+	n := 0
+	for b.Loop() {
+		n++
+		tn, tokens := benchTunnel(fmt.Sprint("bench-", n), now)
+		if err := s.CreateTunnel(b.Context(), tn, tokens, 1<<30); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportOps(b)
+}
+
 // BenchmarkTunnel measures concurrent Tunnel reads (DescribeTunnel) over
 // 10,000 tunnels.
 func BenchmarkTunnel(b *testing.B) {

@@ -47,18 +47,29 @@ func (s *Store) runWriter() {
 	for {
 		select {
 		case op := <-s.ops:
-			s.runBatch(op)
+			s.runBatch(op, s.waitingOp)
 		case <-s.closing:
 			return
 		}
 	}
 }
 
-// runBatch runs first, then every operation already waiting (up to
-// maxBatch), in one transaction, commits, and answers them all. The first
-// runs without a savepoint: when it fails the transaction is rolled back
-// before anything else joined it.
-func (s *Store) runBatch(first *writeOp) {
+// waitingOp returns an operation whose caller is already waiting to hand it
+// over, or nil.
+func (s *Store) waitingOp() *writeOp {
+	select {
+	case op := <-s.ops:
+		return op
+	default:
+		return nil
+	}
+}
+
+// runBatch runs first, then the operations next returns until it returns
+// nil (up to maxBatch in all), in one transaction, commits, and answers
+// them all. The first runs without a savepoint: when it fails, the
+// transaction is rolled back before anything else joined it.
+func (s *Store) runBatch(first *writeOp, next func() *writeOp) {
 	ctx := context.Background() // operations, once started, run to the end
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
@@ -74,11 +85,7 @@ func (s *Store) runBatch(first *writeOp) {
 	batch := []*writeOp{first}
 	var fatal error
 	for fatal == nil && len(batch) < maxBatch {
-		var op *writeOp
-		select {
-		case op = <-s.ops:
-		default:
-		}
+		op := next()
 		if op == nil {
 			break
 		}

@@ -3,7 +3,10 @@ package sqlitestore
 import (
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/adit-project/adit/internal/store"
@@ -15,11 +18,12 @@ const tunnelColumns = `t.id, t.arn, t.description, t.thing_name, t.services,
 	t.lifetime_minutes, t.created_at, t.last_updated_at, t.expires_at, t.closed_at,
 	t.src_connected, t.src_updated_at, t.dst_connected, t.dst_updated_at`
 
-// selectTunnel reads one tunnel with its tags (one row per tag, at least
-// one row), tags in key order.
-const selectTunnel = `SELECT ` + tunnelColumns + `, g.key, g.value
-	FROM tunnels t LEFT JOIN tags g ON g.tunnel_id = t.id
-	WHERE t.id = ? ORDER BY g.key`
+// selectTunnel reads one tunnel with its tags in one row: the tags as a
+// JSON array of [key, value] pairs, NULL when there are none.
+const selectTunnel = `SELECT ` + tunnelColumns + `,
+	(SELECT json_group_array(json_array(key, value)) FROM tags
+		WHERE tunnel_id = t.id HAVING count(*) > 0)
+	FROM tunnels t WHERE t.id = ?`
 
 // tunnelRow is one scanned row of tunnelColumns.
 type tunnelRow struct {
@@ -64,36 +68,30 @@ func (r *tunnelRow) tunnel() (tunnel.Tunnel, error) {
 	return t, nil
 }
 
-// scanTunnel reads the rows of selectTunnel for id.
-func scanTunnel(rows *sql.Rows, id string) (tunnel.Tunnel, error) {
-	defer rows.Close()
+// scanTunnel reads the row of selectTunnel for id.
+func scanTunnel(row *sql.Row, id string) (tunnel.Tunnel, error) {
 	var (
-		r     tunnelRow
-		t     tunnel.Tunnel
-		found bool
+		r    tunnelRow
+		tags sql.NullString
 	)
-	for rows.Next() {
-		var key, value sql.NullString
-		if err := rows.Scan(r.dest(&key, &value)...); err != nil {
-			return tunnel.Tunnel{}, err
-		}
-		if !found {
-			var err error
-			if t, err = r.tunnel(); err != nil {
-				return tunnel.Tunnel{}, err
-			}
-			found = true
-		}
-		if key.Valid {
-			t.Tags = append(t.Tags, tunnel.Tag{Key: key.String, Value: value.String})
-		}
-	}
-	if err := rows.Err(); err != nil {
+	if err := row.Scan(r.dest(&tags)...); errors.Is(err, sql.ErrNoRows) {
+		return tunnel.Tunnel{}, fmt.Errorf("tunnel %s: %w", id, store.ErrNotFound)
+	} else if err != nil {
 		return tunnel.Tunnel{}, err
 	}
-	if !found {
-		return tunnel.Tunnel{}, fmt.Errorf("tunnel %s: %w", id, store.ErrNotFound)
+	t, err := r.tunnel()
+	if err != nil || !tags.Valid {
+		return t, err
 	}
+	var pairs [][2]string
+	if err := json.Unmarshal([]byte(tags.String), &pairs); err != nil {
+		return tunnel.Tunnel{}, fmt.Errorf("decode tags of tunnel %s: %w", id, err)
+	}
+	t.Tags = make([]tunnel.Tag, len(pairs))
+	for i, p := range pairs {
+		t.Tags[i] = tunnel.Tag{Key: p[0], Value: p[1]}
+	}
+	slices.SortFunc(t.Tags, func(a, b tunnel.Tag) int { return strings.Compare(a.Key, b.Key) })
 	return t, nil
 }
 

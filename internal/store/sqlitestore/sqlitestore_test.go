@@ -159,7 +159,8 @@ func third[A, B any](_ A, _ B, err error) error { return err }
 func TestConnectionSettings(t *testing.T) {
 	s := mustOpen(t, filepath.Join(t.TempDir(), "tunneld.db"))
 	defer s.Close()
-	want := map[string]string{"journal_mode": "wal", "synchronous": "1", "foreign_keys": "1", "busy_timeout": "10000"}
+	want := map[string]string{"journal_mode": "wal", "synchronous": "1", "foreign_keys": "1", "busy_timeout": "10000", "temp_store": "2",
+		"wal_autocheckpoint": "4000"}
 	for pool, db := range map[string]*sql.DB{"write": s.w, "read": s.r} {
 		for pragma, w := range want {
 			var got string
@@ -170,5 +171,19 @@ func TestConnectionSettings(t *testing.T) {
 	}
 	if _, err := s.r.ExecContext(t.Context(), `DELETE FROM tunnels`); err == nil {
 		t.Errorf("read pool accepted a write, want query_only")
+	}
+}
+
+func TestWriteAfterCloseFails(t *testing.T) {
+	s := mustOpen(t, filepath.Join(t.TempDir(), "tunneld.db"))
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close() = %v, want nil", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("second Close() = %v, want nil", err)
+	}
+	err := s.DeleteTunnel(t.Context(), "x")
+	if !errors.Is(err, errStoreClosed) {
+		t.Errorf("DeleteTunnel() after Close = %v, want %v", err, errStoreClosed)
 	}
 }

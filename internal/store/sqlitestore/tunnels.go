@@ -104,11 +104,7 @@ func (s *Store) upsertTags(tx *wtx, id string, tags []tunnel.Tag) error {
 
 // Tunnel returns the tunnel with that id, tags included, in one query.
 func (s *Store) Tunnel(ctx context.Context, id string) (tunnel.Tunnel, error) {
-	rows, err := s.rs.tunnel.QueryContext(ctx, id)
-	if err != nil {
-		return tunnel.Tunnel{}, fmt.Errorf("get tunnel %s: %w", id, err)
-	}
-	t, err := scanTunnel(rows, id)
+	t, err := scanTunnel(s.rs.tunnel.QueryRowContext(ctx, id), id)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return tunnel.Tunnel{}, fmt.Errorf("get tunnel %s: %w", id, err)
 	}
@@ -117,11 +113,11 @@ func (s *Store) Tunnel(ctx context.Context, id string) (tunnel.Tunnel, error) {
 
 // loadTunnel reads a tunnel inside a write transaction.
 func (s *Store) loadTunnel(tx *wtx, id string) (tunnel.Tunnel, error) {
-	rows, err := tx.query(s.ws.tunnel, id)
-	if err != nil {
+	t, err := scanTunnel(tx.queryRow(s.ws.tunnel, id), id)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return tunnel.Tunnel{}, fmt.Errorf("read tunnel: %w", err)
 	}
-	return scanTunnel(rows, id)
+	return t, err
 }
 
 // listQuery returns the ListTunnels statement for variant v: bit 0 filters

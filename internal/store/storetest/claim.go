@@ -19,6 +19,7 @@ var claimBehaviours = []behaviour{
 	{"ClaimOnClosedOrExpiredTunnelFailsWithErrClosed", testClaimClosed},
 	{"ClaimClientTokenIsUniqueAmongOpenTunnels", testClaimClientTokenInUse},
 	{"ClaimConcurrentlyHasExactlyOneWinner", testClaimConcurrent},
+	{"ClaimOneClientTokenConcurrentlyBindsOnce", testClaimClientTokenConcurrent},
 }
 
 // claimCT claims h for mode m with client token ct at t0 + 1 minute.
@@ -148,5 +149,38 @@ func testClaimConcurrent(t *testing.T, s store.Store) {
 		for _, err := range errs {
 			t.Errorf("concurrent ClaimToken(client token %q...) = %v, want nil or %v", ct, err, tc.lose)
 		}
+	}
+}
+
+func testClaimClientTokenConcurrent(t *testing.T, s store.Store) {
+	const workers = 8
+	hashes := make([]tunnel.TokenHash, workers)
+	for w := range workers {
+		hashes[w] = mustCreate(t, s, newTunnel(tunnel.NewID(), t0)).src
+	}
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		wins int
+		errs []error
+	)
+	for w := range workers {
+		wg.Go(func() {
+			err := claimCT(t, s, hashes[w], tunnel.ModeSource, "shared")
+			mu.Lock()
+			defer mu.Unlock()
+			if err == nil {
+				wins++
+			} else if !errors.Is(err, store.ErrClientTokenInUse) {
+				errs = append(errs, err)
+			}
+		})
+	}
+	wg.Wait()
+	if wins != 1 {
+		t.Errorf("%d concurrent ClaimToken(own token, same client token) = %d winners, want 1", workers, wins)
+	}
+	for _, err := range errs {
+		t.Errorf("concurrent ClaimToken(own token, same client token) = %v, want nil or ErrClientTokenInUse", err)
 	}
 }

@@ -37,7 +37,7 @@ func testRoundTrip(t *testing.T, s store.Store) {
 		ExpiresAt:       created.Add(30 * time.Minute),
 		Source:          tunnel.ConnState{Connected: true, LastUpdatedAt: created.Add(time.Second)},
 		Destination:     tunnel.ConnState{LastUpdatedAt: created.Add(2 * time.Second)},
-		Tags:            tags("b", "2", "a", "1", "empty", ""),
+		Tags:            tags("b", "2", "a", "1", "empty", "", "ü \"q\"\n\\", "ä\t]}"),
 	}
 	k := mustCreate(t, s, want)
 	got := mustGet(t, s, want.ID)

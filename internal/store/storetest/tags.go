@@ -1,6 +1,10 @@
 package storetest
 
 import (
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -10,6 +14,7 @@ import (
 var tagBehaviours = []behaviour{
 	{"TagTunnelAddsAndOverwrites", testTag},
 	{"TagTunnelLimitChangesNothingWhenExceeded", testTagLimit},
+	{"TagTunnelLimitHoldsUnderConcurrency", testTagLimitConcurrent},
 	{"UntagTunnelRemovesAndIgnoresAbsentKeys", testUntag},
 }
 
@@ -58,4 +63,45 @@ func testUntag(t *testing.T, s store.Store) {
 	wantErr(t, "UntagTunnel(t, absent)", s.UntagTunnel(t.Context(), "t", []string{"absent"}, later), nil)
 	want.LastUpdatedAt = later
 	checkTunnel(t, "Tunnel(t) after UntagTunnel of an absent key", mustGet(t, s, "t"), want)
+}
+
+func testTagLimitConcurrent(t *testing.T, s store.Store) {
+	const maxTags, workers = 5, 12
+	mustCreate(t, s, newTunnel("t", t0))
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		won  []string
+		errs []error
+	)
+	for w := range workers {
+		wg.Go(func() {
+			key := fmt.Sprint("k", w)
+			err := s.TagTunnel(t.Context(), "t", tags(key, "v", "shared", key), maxTags, at(time.Minute))
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				won = append(won, key)
+			case !errors.Is(err, store.ErrTooManyTags):
+				errs = append(errs, err)
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		t.Errorf("concurrent TagTunnel() = %v, want nil or ErrTooManyTags", err)
+	}
+	got := mustGet(t, s, "t").Tags
+	if len(won) != maxTags-1 || len(got) != maxTags {
+		t.Fatalf("concurrent TagTunnel(max %d): %d calls won, %d tags stored; want %d, %d", maxTags, len(won), len(got), maxTags-1, maxTags)
+	}
+	for _, g := range got {
+		if g.Key != "shared" && !slices.Contains(won, g.Key) {
+			t.Errorf("Tunnel(t) has tag %q of a refused TagTunnel", g.Key)
+		}
+		if g.Key == "shared" && !slices.Contains(won, g.Value) {
+			t.Errorf("Tunnel(t) tag shared = %q, set by a refused TagTunnel", g.Value)
+		}
+	}
 }
