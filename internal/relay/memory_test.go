@@ -86,7 +86,30 @@ func benchIdle(b *testing.B, tunnels int, pipes bool) {
 	after := memInUse()
 	b.ReportMetric(float64(after-before)/float64(tunnels), "B/tunnel")
 	b.ReportMetric(float64(tunnels), "tunnels")
+	b.ReportMetric(float64(connectUnderLoad(b, auth, dial, &conns).Microseconds())/1000, "ms-new-tunnel-max")
 	runtime.KeepAlive(conns)
+}
+
+// connectUnderLoad connects 20 more tunnels (both peers) while the idle
+// ones stay attached and returns the slowest pair's connect time.
+func connectUnderLoad(b *testing.B, auth *fakeAuth, dial func() (net.Conn, error), conns *[]net.Conn) time.Duration {
+	var worst time.Duration
+	for range 20 {
+		_, src, dst := auth.open([]string{"SSH"}, time.Time{})
+		start := time.Now()
+		for i, mode := range []string{"source", "destination"} {
+			c, err := dial()
+			if err != nil {
+				b.Fatal(err)
+			}
+			*conns = append(*conns, c)
+			if err := idleHandshake(c, mode, [2]string{src, dst}[i]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		worst = max(worst, time.Since(start))
+	}
+	return worst
 }
 
 // idleHandshake upgrades c and reads the SERVICE_IDS message.
