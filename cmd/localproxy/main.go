@@ -1,0 +1,79 @@
+// Command localproxy is a drop-in replacement for the AWS IoT Secure
+// Tunneling local proxy: the same command line (-t, -i, -e, -r, -s, -d, -b,
+// -c, -k, -v, -m, -y, --config, --config-dir, --settings-json,
+// --export-default-settings, AWSIOT_TUNNEL_* variables), in source or
+// destination mode. See internal/localproxy for the behaviour.
+//
+// Extensions: -e also takes ws://host[:port] (plain WebSocket, for a local
+// tunneld in development) or wss://host[:port]; the reference form
+// host[:port] means TLS on port 443. --ca-bundle FILE adds a PEM file of CA
+// certificates. https_proxy/HTTPS_PROXY (http:// or https://, with
+// user:password@) is used through HTTP CONNECT, except for no_proxy hosts
+// and loopback. Without -i a random client token is generated, so the
+// proxy can reconnect after a network failure.
+//
+// Exit status: 0 when the service closes the tunnel (Close frame), on
+// SIGINT/SIGTERM, and for --help, --version and --export-default-settings;
+// 1 for runtime failures (upgrade rejected with a 4xx, mapping that does
+// not fit the tunnel, port already in use, retries exhausted); 2 for
+// invalid options.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/adit-project/adit/internal/localproxy"
+	"github.com/adit-project/adit/internal/version"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is main without the process: it returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	inv, err := localproxy.ParseArgs(args, os.Getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "localproxy: %v\nRun 'localproxy --help' for usage.\n", err)
+		return 2
+	}
+	switch {
+	case inv.Help:
+		localproxy.WriteUsage(stdout)
+		return 0
+	case inv.Version:
+		fmt.Fprintln(stdout, "localproxy-adit", version.String())
+		return 0
+	case inv.ExportSettings != "":
+		if err := localproxy.ExportDefaultSettings(inv.ExportSettings); err != nil {
+			fmt.Fprintf(stderr, "localproxy: %v\n", err)
+			return 1
+		}
+		return 0
+	}
+	log := localproxy.NewLogger(stderr, inv.Verbosity)
+	for _, w := range inv.Warnings {
+		log.Warn(w)
+	}
+	cfg := inv.Config
+	cfg.Logger = log
+	cfg.UserAgent = "localproxy-adit/" + version.String()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err = localproxy.Run(ctx, cfg)
+	switch {
+	case err == nil, errors.Is(err, context.Canceled):
+		return 0
+	case errors.Is(err, localproxy.ErrInvalidConfig):
+		log.Log(ctx, localproxy.LevelFatal, err.Error())
+		return 2
+	}
+	log.Log(ctx, localproxy.LevelFatal, err.Error())
+	return 1
+}

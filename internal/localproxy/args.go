@@ -1,0 +1,254 @@
+package localproxy
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/adit-project/adit/internal/tunnel"
+)
+
+// Environment variables read by ParseArgs (lowest priority).
+const (
+	EnvAccessToken = "AWSIOT_TUNNEL_ACCESS_TOKEN"
+	EnvClientToken = "AWSIOT_TUNNEL_CLIENT_TOKEN"
+	EnvEndpoint    = "AWSIOT_TUNNEL_ENDPOINT"
+	EnvRegion      = "AWSIOT_TUNNEL_REGION"
+)
+
+// ParseArgs parses the reference proxy's command line (args without the
+// program name). Values come from the command line, then the --config
+// file, then the environment through getenv. Errors wrap ErrInvalidConfig.
+func ParseArgs(args []string, getenv func(string) string) (*Invocation, error) {
+	vals, err := parseFlags(args)
+	if err != nil {
+		return nil, err
+	}
+	inv := &Invocation{}
+	if inv.Help, err = switchSet(vals, "help"); err != nil || inv.Help {
+		return inv, err
+	}
+	if inv.Version, err = switchSet(vals, "version"); err != nil || inv.Version {
+		return inv, err
+	}
+	if inv.ExportSettings = vals["export-default-settings"]; inv.ExportSettings != "" {
+		return inv, nil
+	}
+	if _, ok := vals["access-token"]; ok {
+		inv.Warnings = append(inv.Warnings, "access token given on the command line; consider "+EnvAccessToken+" instead")
+	}
+	if err := mergeConfigFile(vals); err != nil {
+		return nil, err
+	}
+	mergeEnv(vals, getenv)
+	if inv.Verbosity, err = parseVerbosity(vals["verbose"], has(vals, "verbose")); err != nil {
+		return nil, err
+	}
+	warn := func(s string) { inv.Warnings = append(inv.Warnings, s) }
+	if inv.Config, err = buildConfig(vals, getenv, warn); err != nil {
+		return nil, err
+	}
+	return inv, nil
+}
+
+func has(vals map[string]string, k string) bool { _, ok := vals[k]; return ok }
+
+func switchSet(vals map[string]string, k string) (bool, error) {
+	if !has(vals, k) {
+		return false, nil
+	}
+	b, err := parseBool(vals[k])
+	if err != nil {
+		return false, configErrorf("--%s: %v", k, err)
+	}
+	return b, nil
+}
+
+// mergeConfigFile adds the --config file's options that the command line
+// did not set.
+func mergeConfigFile(vals map[string]string) error {
+	path, ok := vals["config"]
+	if !ok {
+		return nil
+	}
+	kv, err := readINI(path)
+	if err != nil {
+		return configErrorf("config file: %v", err)
+	}
+	allowed := func(k string) bool {
+		switch k {
+		case "help", "version", "config", "export-default-settings":
+			return false
+		}
+		return slices.ContainsFunc(options, func(o option) bool { return o.long == k })
+	}
+	for _, p := range kv {
+		if !allowed(p[0]) {
+			return configErrorf("config file %s: unknown option %q", path, p[0])
+		}
+		if !has(vals, p[0]) {
+			vals[p[0]] = p[1]
+		}
+	}
+	return nil
+}
+
+// mergeEnv adds the environment's values for options still unset. The
+// endpoint variables apply only when neither -e nor -r was given.
+func mergeEnv(vals map[string]string, getenv func(string) string) {
+	for k, env := range map[string]string{"access-token": EnvAccessToken, "client-token": EnvClientToken} {
+		if v := getenv(env); v != "" && !has(vals, k) {
+			vals[k] = v
+		}
+	}
+	if !has(vals, "proxy-endpoint") && !has(vals, "region") {
+		if v := getenv(EnvEndpoint); v != "" {
+			vals["proxy-endpoint"] = v
+		}
+		if v := getenv(EnvRegion); v != "" {
+			vals["region"] = v
+		}
+	}
+}
+
+// buildConfig validates the merged options and builds the Config.
+func buildConfig(vals map[string]string, getenv func(string) string, warn func(string)) (Config, error) {
+	var cfg Config
+	st := defaultSettings()
+	if path := vals["settings-json"]; path != "" {
+		if err := loadSettings(path, &st, warn); err != nil {
+			return cfg, configErrorf("settings: %v", err)
+		}
+	}
+	st.apply(&cfg)
+	if has(vals, "proxy-endpoint") == has(vals, "region") {
+		return cfg, configErrorf("must specify one and only one of --region/-r or --proxy-endpoint/-e")
+	}
+	ep, err := endpointFromFlags(vals["proxy-endpoint"], vals["region"], &st)
+	if err != nil {
+		return cfg, configErrorf("%v", err)
+	}
+	cfg.Endpoint = ep
+	if cfg.Mode, err = modeFromFlags(vals); err != nil {
+		return cfg, err
+	}
+	if err := mappingsFromFlags(vals, &cfg, warn); err != nil {
+		return cfg, err
+	}
+	if err := tokensFromFlags(vals, &cfg); err != nil {
+		return cfg, err
+	}
+	if cfg.ClientType, err = clientTypeFromFlags(vals, cfg.Mode, warn); err != nil {
+		return cfg, err
+	}
+	insecure, err := switchSet(vals, "no-ssl-host-verify")
+	if err != nil {
+		return cfg, err
+	}
+	if insecure {
+		warn("server certificate verification is disabled (-k)")
+	}
+	if cfg.TLS, err = tlsConfig(vals["capath"], vals["ca-bundle"], insecure); err != nil {
+		return cfg, configErrorf("%v", err)
+	}
+	if cfg.WebProxy, err = webProxy(cfg.Endpoint, getenv); err != nil {
+		return cfg, configErrorf("%v", err)
+	}
+	cfg.BindAddress = vals["local-bind-address"]
+	if cfg.BindAddress == "" && cfg.Mode == tunnel.ModeSource {
+		cfg.BindAddress = st.BindAddress
+	}
+	return cfg, nil
+}
+
+// modeFromFlags applies the reference's rules for -s, -d and -m.
+func modeFromFlags(vals map[string]string) (tunnel.Mode, error) {
+	s, d := has(vals, "source-listen-port"), has(vals, "destination-app")
+	mode := tunnel.ModeSource
+	if d {
+		mode = tunnel.ModeDestination
+	}
+	if m, ok := vals["mode"]; ok {
+		switch m {
+		case "src", "source":
+			mode = tunnel.ModeSource
+		case "dst", "destination":
+			mode = tunnel.ModeDestination
+		default:
+			return 0, configErrorf("mode %q is wrong: allowed values are src, dst, source, destination", m)
+		}
+	}
+	switch {
+	case s && d:
+		return 0, configErrorf("must specify one and only one of --source-listen-port/-s or --destination-app/-d")
+	case !s && !d && !has(vals, "mode"):
+		return 0, configErrorf("must specify one of --source-listen-port/-s, --destination-app/-d or --mode/-m")
+	case s && mode == tunnel.ModeDestination:
+		return 0, configErrorf("-s and --mode disagree: mode is destination")
+	case d && mode == tunnel.ModeSource:
+		return 0, configErrorf("-d and --mode disagree: mode is source")
+	}
+	return mode, nil
+}
+
+// mappingsFromFlags parses -s/-d and the --config-dir mappings.
+func mappingsFromFlags(vals map[string]string, cfg *Config, warn func(string)) error {
+	m := vals["source-listen-port"]
+	if cfg.Mode == tunnel.ModeDestination {
+		m = vals["destination-app"]
+	}
+	if has(vals, "source-listen-port") || has(vals, "destination-app") {
+		ss, err := parseMappings(m, cfg.Mode)
+		if err != nil {
+			return configErrorf("%v", err)
+		}
+		cfg.Services = ss
+	}
+	dir, explicit := vals["config-dir"]
+	if !explicit {
+		dir = "config"
+	}
+	ss, err := readConfigDir(dir, explicit, cfg.Mode, warn)
+	if err != nil {
+		return configErrorf("%v", err)
+	}
+	cfg.FallbackServices = ss
+	return nil
+}
+
+// tokensFromFlags validates the access and client tokens.
+func tokensFromFlags(vals map[string]string, cfg *Config) error {
+	cfg.AccessToken = vals["access-token"]
+	if err := checkAccessToken(cfg.AccessToken); err != nil {
+		return err
+	}
+	if ct, ok := vals["client-token"]; ok {
+		if !clientTokenRE.MatchString(ct) {
+			return configErrorf("client token must match ^[a-zA-Z0-9-]{32,128}$ (got %d characters)", len(ct))
+		}
+		cfg.ClientToken = ct
+	}
+	return nil
+}
+
+// clientTypeFromFlags parses -y.
+func clientTypeFromFlags(vals map[string]string, mode tunnel.Mode, warn func(string)) (ClientType, error) {
+	y, ok := vals["destination-client-type"]
+	if !ok {
+		return ClientV3, nil
+	}
+	if mode == tunnel.ModeDestination {
+		warn("--destination-client-type applies to source mode only; ignored")
+		return ClientV3, nil
+	}
+	switch strings.ToUpper(y) {
+	case "V1":
+		return ClientV1, nil
+	case "V2":
+		return ClientV2, nil
+	case "V3":
+		return ClientV3, nil
+	}
+	warn(fmt.Sprintf("unknown destination client type %q; using V3", y))
+	return ClientV3, nil
+}

@@ -1,0 +1,277 @@
+package localproxy
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/adit-project/adit/internal/tunnel"
+	"github.com/adit-project/adit/internal/wire"
+)
+
+func env(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
+func TestParseArgsAccepts(t *testing.T) {
+	dir := t.TempDir()
+	cfgFile := filepath.Join(dir, "lp.ini")
+	os.WriteFile(cfgFile, []byte("# comment\naccess-token = file-token\nregion = us-west-2\nverbose = 5\n"), 0o644)
+	token := strings.Repeat("a", 40)
+	cases := []struct {
+		name  string
+		args  []string
+		env   map[string]string
+		check func(t *testing.T, inv *Invocation)
+	}{
+		{"region_v1_source", []string{"-t", "tok", "-r", "us-east-1", "-s", "5555"}, nil, func(t *testing.T, inv *Invocation) {
+			c := inv.Config
+			want(t, "mode", c.Mode, tunnel.ModeSource)
+			want(t, "endpoint", c.Endpoint, "wss://data.tunneling.iot.us-east-1.amazonaws.com")
+			want(t, "services", c.Services, []Service{{Addr: "5555"}})
+			want(t, "bind", c.BindAddress, "localhost")
+			want(t, "verbosity", inv.Verbosity, 4)
+			want(t, "warnings", len(inv.Warnings), 1) // token on the command line
+		}},
+		{"endpoint_destination", []string{"--access-token=tok", "--proxy-endpoint", "Host.Example:8443", "-d", "SSH1=22, SSH2=10.0.0.1:80"}, nil, func(t *testing.T, inv *Invocation) {
+			want(t, "mode", inv.Config.Mode, tunnel.ModeDestination)
+			want(t, "endpoint", inv.Config.Endpoint, "wss://host.example:8443")
+			want(t, "services", inv.Config.Services, []Service{{"SSH1", "22"}, {"SSH2", "10.0.0.1:80"}})
+			want(t, "bind", inv.Config.BindAddress, "")
+		}},
+		{"ws_url_from_env", []string{"-m", "src"}, map[string]string{EnvAccessToken: "envtok", EnvEndpoint: "ws://127.0.0.1:8080"}, func(t *testing.T, inv *Invocation) {
+			want(t, "endpoint", inv.Config.Endpoint, "ws://127.0.0.1:8080")
+			want(t, "token", inv.Config.AccessToken, "envtok")
+			want(t, "services", len(inv.Config.Services), 0)
+		}},
+		{"china_region", []string{"-t", "x", "-r", "cn-north-1", "-m", "dst"}, nil, func(t *testing.T, inv *Invocation) {
+			want(t, "endpoint", inv.Config.Endpoint, "wss://data.tunneling.iot.cn-north-1.amazonaws.com.cn")
+			want(t, "mode", inv.Config.Mode, tunnel.ModeDestination)
+		}},
+		{"attached_short_values", []string{"-tX", "-rus-east-1", "-s5555", "-v6"}, nil, func(t *testing.T, inv *Invocation) {
+			want(t, "token", inv.Config.AccessToken, "X")
+			want(t, "services", inv.Config.Services, []Service{{Addr: "5555"}})
+			want(t, "verbosity", inv.Verbosity, 6)
+		}},
+		{"cli_over_config_over_env", []string{"--config", cfgFile, "-t", "cli-token", "-s", "1"}, map[string]string{EnvAccessToken: "env", EnvRegion: "eu-west-1", EnvClientToken: token}, func(t *testing.T, inv *Invocation) {
+			want(t, "token", inv.Config.AccessToken, "cli-token")
+			want(t, "endpoint", inv.Config.Endpoint, "wss://data.tunneling.iot.us-west-2.amazonaws.com")
+			want(t, "verbosity", inv.Verbosity, 5)
+			want(t, "client token", inv.Config.ClientToken, token)
+		}},
+		{"config_over_env", []string{"--config", cfgFile, "-s", "1"}, map[string]string{EnvAccessToken: "env"}, func(t *testing.T, inv *Invocation) {
+			want(t, "token", inv.Config.AccessToken, "file-token")
+		}},
+		{"unix_socket_and_bind", []string{"-t", "x", "-e", "h", "-d", "/run/app.sock", "-b", "10.0.0.5"}, nil, func(t *testing.T, inv *Invocation) {
+			want(t, "services", inv.Config.Services, []Service{{Addr: "/run/app.sock"}})
+			want(t, "bind", inv.Config.BindAddress, "10.0.0.5")
+			want(t, "endpoint", inv.Config.Endpoint, "wss://h")
+		}},
+		{"client_types", []string{"-t", "x", "-e", "h", "-s", "1", "-y", "v2"}, nil, func(t *testing.T, inv *Invocation) {
+			want(t, "client type", inv.Config.ClientType, ClientV2)
+		}},
+		{"unknown_client_type_warns", []string{"-t", "x", "-e", "h", "-s", "1", "-y", "V9"}, nil, func(t *testing.T, inv *Invocation) {
+			want(t, "client type", inv.Config.ClientType, ClientV3)
+			want(t, "warnings", len(inv.Warnings), 2)
+		}},
+		{"help", []string{"-h"}, nil, func(t *testing.T, inv *Invocation) { want(t, "help", inv.Help, true) }},
+		{"version", []string{"-V"}, nil, func(t *testing.T, inv *Invocation) { want(t, "version", inv.Version, true) }},
+		{"insecure_and_verbosity_0", []string{"-t", "x", "-e", "h", "-s", "1", "-k", "-v", "0"}, nil, func(t *testing.T, inv *Invocation) {
+			want(t, "insecure", inv.Config.TLS.InsecureSkipVerify, true)
+			want(t, "verbosity", inv.Verbosity, 0)
+		}},
+		{"web_proxy", []string{"-t", "x", "-e", "h", "-s", "1"}, map[string]string{"HTTPS_PROXY": "http://u:p@proxy"}, func(t *testing.T, inv *Invocation) {
+			want(t, "proxy", inv.Config.WebProxy.String(), "http://u:p@proxy")
+		}},
+		{"no_proxy", []string{"-t", "x", "-e", "a.example.com", "-s", "1"}, map[string]string{"https_proxy": "http://proxy", "NO_PROXY": ".example.com"}, func(t *testing.T, inv *Invocation) {
+			want(t, "proxy", inv.Config.WebProxy == nil, true)
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			inv, err := ParseArgs(c.args, env(c.env))
+			if err != nil {
+				t.Fatalf("ParseArgs(%q) = %v", c.args, err)
+			}
+			if c.check != nil {
+				c.check(t, inv)
+			}
+		})
+	}
+}
+
+func want[T any](t *testing.T, what string, got, want T) {
+	t.Helper()
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s = %v, want %v", what, got, want)
+	}
+}
+
+func TestParseArgsRejects(t *testing.T) {
+	dir := t.TempDir()
+	badCfg := filepath.Join(dir, "bad.ini")
+	os.WriteFile(badCfg, []byte("frobnicate = 1\n"), 0o644)
+	badSettings := filepath.Join(dir, "bad.json")
+	os.WriteFile(badSettings, []byte(`{"tunneling":{"proxy":{"websocket":{"ping_period_ms":"soon"}}}}`), 0o644)
+	base := []string{"-t", "tok", "-e", "h"}
+	cases := map[string]struct {
+		args []string
+		msg  string
+	}{
+		"port_0":              {[]string{"-s", "0"}, "invalid port"},
+		"port_0_named":        {[]string{"-s", "SSH=0"}, "invalid port"},
+		"port_70000":          {[]string{"-s", "SSH=70000"}, "invalid port"},
+		"dest_port_0":         {[]string{"-d", "SSH=host:0"}, "invalid port"},
+		"port_not_a_number":   {[]string{"-s", "ssh"}, "invalid port"},
+		"duplicate_ids":       {[]string{"-s", "A=1,A=2"}, "duplicate service id"},
+		"bad_service_id":      {[]string{"-s", "bad id!=1"}, "invalid service id"},
+		"long_service_id":     {[]string{"-s", strings.Repeat("a", 129) + "=1"}, "invalid service id"},
+		"empty_mapping":       {[]string{"-s", " , "}, "empty port mapping"},
+		"mixed_formats":       {[]string{"-s", "A=1,2"}, "wrong format"},
+		"both_s_and_d":        {[]string{"-s", "1", "-d", "2"}, "one and only one of --source-listen-port"},
+		"none_of_s_d_m":       {nil, "must specify one of"},
+		"bad_mode":            {[]string{"-m", "sideways"}, "mode \"sideways\" is wrong"},
+		"s_with_mode_dst":     {[]string{"-s", "1", "-m", "dst"}, "disagree"},
+		"d_with_mode_src":     {[]string{"-d", "1", "-m", "source"}, "disagree"},
+		"verbose_256":         {[]string{"-m", "src", "-v", "256"}, "0..255"},
+		"verbose_negative":    {[]string{"-m", "src", "-v", "-1"}, "0..255"},
+		"unknown_flag":        {[]string{"-m", "src", "--frobnicate"}, "not defined"},
+		"positional":          {[]string{"-m", "src", "extra"}, "unexpected argument"},
+		"given_twice":         {[]string{"-m", "src", "-m", "dst"}, "more than once"},
+		"client_token_short":  {[]string{"-m", "src", "-i", strings.Repeat("a", 31)}, "client token"},
+		"client_token_long":   {[]string{"-m", "src", "-i", strings.Repeat("a", 129)}, "client token"},
+		"client_token_chars":  {[]string{"-m", "src", "-i", strings.Repeat("a", 31) + "_"}, "client token"},
+		"config_unknown_key":  {[]string{"-m", "src", "--config", badCfg}, "unknown option"},
+		"config_missing":      {[]string{"-m", "src", "--config", filepath.Join(dir, "nope")}, "config file"},
+		"config_dir_missing":  {[]string{"-m", "src", "--config-dir", filepath.Join(dir, "nope")}, "configuration directory"},
+		"settings_bad_value":  {[]string{"-m", "src", "--settings-json", badSettings}, "invalid value"},
+		"capath_without_pems": {[]string{"-m", "src", "-c", dir}, "no PEM"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := ParseArgs(append(append([]string{}, base...), c.args...), env(nil))
+			if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), c.msg) {
+				t.Errorf("ParseArgs(%q) = %v, want an invalid-config error containing %q", c.args, err, c.msg)
+			}
+		})
+	}
+}
+
+func TestParseArgsRejectsTokensAndEndpoints(t *testing.T) {
+	cases := map[string]struct {
+		args []string
+		env  map[string]string
+		msg  string
+	}{
+		"no_token":          {[]string{"-e", "h", "-m", "src"}, nil, "access token is required"},
+		"token_too_long":    {[]string{"-t", strings.Repeat("t", 4097), "-e", "h", "-m", "src"}, nil, "longer than 4096"},
+		"token_control":     {[]string{"-t", "to\x01ken", "-e", "h", "-m", "src"}, nil, "control characters"},
+		"token_newline_env": {[]string{"-e", "h", "-m", "src"}, map[string]string{EnvAccessToken: "a\nb"}, "control characters"},
+		"both_r_and_e":      {[]string{"-t", "x", "-e", "h", "-r", "us-east-1", "-m", "src"}, nil, "one and only one of --region"},
+		"neither_r_nor_e":   {[]string{"-t", "x", "-m", "src"}, nil, "one and only one of --region"},
+		"env_both":          {[]string{"-t", "x", "-m", "src"}, map[string]string{EnvEndpoint: "h", EnvRegion: "r"}, "one and only one"},
+		"http_scheme":       {[]string{"-t", "x", "-e", "http://h", "-m", "src"}, nil, "scheme must be ws or wss"},
+		"endpoint_port_0":   {[]string{"-t", "x", "-e", "h:0", "-m", "src"}, nil, "invalid port"},
+		"endpoint_spaces":   {[]string{"-t", "x", "-e", "a b", "-m", "src"}, nil, "invalid proxy endpoint"},
+		"endpoint_path":     {[]string{"-t", "x", "-e", "h/x", "-m", "src"}, nil, "invalid proxy endpoint"},
+		"bad_region":        {[]string{"-t", "x", "-r", "US_EAST", "-m", "src"}, nil, "invalid region"},
+		"bad_web_proxy":     {[]string{"-t", "x", "-e", "h", "-m", "src"}, map[string]string{"HTTPS_PROXY": "socks5://p"}, "HTTPS_PROXY"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := ParseArgs(c.args, env(c.env))
+			if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), c.msg) {
+				t.Errorf("ParseArgs = %v, want an invalid-config error containing %q", err, c.msg)
+			}
+		})
+	}
+}
+
+func TestConfigDir(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "sub"), 0o755)
+	os.WriteFile(filepath.Join(dir, "a.ini"), []byte("[services]\nSSH = 2222\nbad id = 3\nWEB=0\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "sub", "b.ini"), []byte("SSH = 9999\nRDP = 3389\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "junk.txt"), []byte("not ini\n"), 0o644)
+	inv, err := ParseArgs([]string{"-t", "x", "-e", "h", "-m", "src", "--config-dir", dir}, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, "fallback", inv.Config.FallbackServices, []Service{{"SSH", "2222"}, {"RDP", "3389"}})
+	if len(inv.Warnings) != 4 { // token on the command line, bad id, WEB=0, junk.txt
+		t.Errorf("warnings = %q, want 4", inv.Warnings)
+	}
+}
+
+func TestSettings(t *testing.T) {
+	dir := t.TempDir()
+	def := filepath.Join(dir, "default.json")
+	if err := ExportDefaultSettings(def); err != nil {
+		t.Fatal(err)
+	}
+	s := defaultSettings()
+	var warnings []string
+	warn := func(w string) { warnings = append(warnings, w) }
+	if err := loadSettings(def, &s, warn); err != nil || len(warnings) != 0 {
+		t.Fatalf("loading the exported defaults: %v, warnings %q", err, warnings)
+	}
+	want(t, "round trip", s, defaultSettings())
+	custom := filepath.Join(dir, "custom.json")
+	os.WriteFile(custom, []byte(`{
+		"tunneling.proxy.websocket.ping_period_ms": "5000",
+		"tunneling": {"proxy": {
+			"tcp": {"connection_retry_count": 0, "connection_retry_delay_ms": 100, "max_active_connections": 16},
+			"websocket": {"connect_retry_count": 2, "reconnect_on_data_error": "false", "subprotocol": "aws.iot.securetunneling-2.0"},
+			"message": {"max_payload_size": 1024},
+			"frobnicate": 1
+		}}}`), 0o644)
+	if err := loadSettings(custom, &s, warn); err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 2 {
+		t.Errorf("warnings = %q, want one for the fixed key and one for the unknown key", warnings)
+	}
+	var cfg Config
+	s.apply(&cfg)
+	want(t, "config", []any{cfg.PingPeriod, cfg.DialRetries, cfg.DialRetryDelay, cfg.MaxConnsPerService,
+		cfg.MaxConnectAttempts, cfg.ExitOnDataError, cfg.Subprotocol},
+		[]any{5 * time.Second, -1, 100 * time.Millisecond, 16, 3, true, wire.Subprotocol2})
+}
+
+func TestCABundleAndCapath(t *testing.T) {
+	srv := httptest.NewTLSServer(nil)
+	defer srv.Close()
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	dir := t.TempDir()
+	bundle := filepath.Join(dir, "ca.pem")
+	os.WriteFile(bundle, pemBytes, 0o644)
+	capath := filepath.Join(dir, "certs")
+	os.Mkdir(capath, 0o755)
+	os.WriteFile(filepath.Join(capath, "1a2b3c4d.0"), pemBytes, 0o644)
+	os.WriteFile(filepath.Join(capath, "README"), []byte("not a certificate"), 0o644)
+	for _, flag := range [][]string{{"--ca-bundle", bundle}, {"-c", capath}} {
+		inv, err := ParseArgs(append([]string{"-t", "x", "-e", "h", "-m", "src"}, flag...), env(nil))
+		if err != nil {
+			t.Fatalf("%v: %v", flag, err)
+		}
+		cfg := inv.Config.TLS
+		if cfg.RootCAs == nil || cfg.MinVersion != tls.VersionTLS12 {
+			t.Fatalf("%v: TLS config %+v", flag, cfg)
+		}
+		if _, err := srv.Certificate().Verify(x509.VerifyOptions{Roots: cfg.RootCAs}); err != nil {
+			t.Errorf("%v: test certificate not trusted: %v", flag, err)
+		}
+	}
+	os.WriteFile(bundle, []byte("garbage"), 0o644)
+	if _, err := ParseArgs([]string{"-t", "x", "-e", "h", "-m", "src", "--ca-bundle", bundle}, env(nil)); !errors.Is(err, ErrInvalidConfig) {
+		t.Errorf("garbage bundle: %v", err)
+	}
+}

@@ -1,0 +1,164 @@
+package localproxy
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// connect opens the WebSocket to the relay: TCP (through the web proxy if
+// configured), TLS for wss://, then the upgrade. Everything is bounded by
+// HandshakeTimeout.
+func (e *engine) connect(ctx context.Context) (*websocket.Conn, *lockedConn, error) {
+	ctx, cancel := context.WithTimeout(ctx, e.cfg.HandshakeTimeout)
+	defer cancel()
+	u := e.endpoint
+	nc, err := e.dialTransport(ctx, u)
+	if err != nil {
+		return nil, nil, err
+	}
+	lc := &lockedConn{Conn: nc}
+	d := websocket.Dialer{
+		NetDialContext:  func(context.Context, string, string) (net.Conn, error) { return lc, nil },
+		Subprotocols:    []string{e.cfg.Subprotocol},
+		ReadBufferSize:  64 << 10,
+		WriteBufferSize: 256, // gorilla writes only Close frames
+	}
+	h := http.Header{}
+	h["access-token"] = []string{e.cfg.AccessToken}
+	h["client-token"] = []string{e.cfg.ClientToken}
+	h["User-Agent"] = []string{e.cfg.UserAgent}
+	// The scheme is ws: TLS, if any, is already done.
+	target := url.URL{Scheme: "ws", Host: u.Host, Path: strings.TrimSuffix(u.Path, "/") + "/tunnel",
+		RawQuery: "local-proxy-mode=" + e.cfg.Mode.String()}
+	ws, resp, err := d.DialContext(ctx, target.String(), h)
+	if err != nil {
+		nc.Close()
+		if errors.Is(err, websocket.ErrBadHandshake) && resp != nil {
+			return nil, nil, handshakeError(resp)
+		}
+		return nil, nil, fmt.Errorf("websocket upgrade: %w", err)
+	}
+	if ws.Subprotocol() != e.cfg.Subprotocol {
+		ws.Close()
+		return nil, nil, fmt.Errorf("service answered subprotocol %q, want %q", ws.Subprotocol(), e.cfg.Subprotocol)
+	}
+	e.log.Debug("websocket connected", "channel_id", resp.Header.Get("channel-id"), "subprotocol", ws.Subprotocol())
+	return ws, lc, nil
+}
+
+// handshakeError builds a *HandshakeError from a non-101 response.
+func handshakeError(resp *http.Response) *HandshakeError {
+	he := &HandshakeError{StatusCode: resp.StatusCode, Status: resp.Status,
+		Reason: resp.Header.Get("X-Status-Reason"), ChannelID: resp.Header.Get("channel-id")}
+	if he.Reason == "" && resp.Body != nil {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+		he.Reason = strings.TrimSpace(string(b))
+	}
+	return he
+}
+
+// dialTransport returns a TCP connection to u's host, TLS-wrapped for wss.
+func (e *engine) dialTransport(ctx context.Context, u *url.URL) (net.Conn, error) {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"ws": "80", "wss": "443"}[u.Scheme]
+	}
+	addr := net.JoinHostPort(u.Hostname(), port)
+	var d net.Dialer
+	var nc net.Conn
+	var err error
+	if p := e.cfg.WebProxy; p != nil {
+		nc, err = dialViaProxy(ctx, &d, p, addr)
+	} else {
+		nc, err = d.DialContext(ctx, "tcp", addr)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", addr, err)
+	}
+	if u.Scheme != "wss" {
+		return nc, nil
+	}
+	tc, err := tlsHandshake(ctx, nc, e.cfg.TLS, u.Hostname())
+	if err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("tls handshake with %s: %w", addr, err)
+	}
+	return tc, nil
+}
+
+// tlsHandshake runs a client handshake with TLS 1.2 or later.
+func tlsHandshake(ctx context.Context, nc net.Conn, base *tls.Config, host string) (*tls.Conn, error) {
+	cfg := &tls.Config{}
+	if base != nil {
+		cfg = base.Clone()
+	}
+	if cfg.ServerName == "" {
+		cfg.ServerName = host
+	}
+	cfg.MinVersion = max(cfg.MinVersion, tls.VersionTLS12)
+	cfg.NextProtos = []string{"http/1.1"}
+	tc := tls.Client(nc, cfg)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		return nil, err
+	}
+	return tc, nil
+}
+
+// dialViaProxy opens a tunnel to addr with HTTP CONNECT through proxy.
+func dialViaProxy(ctx context.Context, d *net.Dialer, proxy *url.URL, addr string) (net.Conn, error) {
+	port := proxy.Port()
+	if port == "" {
+		port = "3128"
+	}
+	nc, err := d.DialContext(ctx, "tcp", net.JoinHostPort(proxy.Hostname(), port))
+	if err != nil {
+		return nil, fmt.Errorf("web proxy: %w", err)
+	}
+	if proxy.Scheme == "https" {
+		tc, err := tlsHandshake(ctx, nc, nil, proxy.Hostname())
+		if err != nil {
+			nc.Close()
+			return nil, fmt.Errorf("web proxy: %w", err)
+		}
+		nc = tc
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		nc.SetDeadline(dl)
+	}
+	req := "CONNECT " + addr + " HTTP/1.1\r\nHost: " + addr + "\r\n"
+	if user := proxy.User; user != nil {
+		pw, _ := user.Password()
+		req += "Proxy-Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte(user.Username()+":"+pw)) + "\r\n"
+	}
+	br := bufio.NewReader(nc)
+	resp, err := func() (*http.Response, error) {
+		if _, err := io.WriteString(nc, req+"\r\n"); err != nil {
+			return nil, err
+		}
+		return http.ReadResponse(br, &http.Request{Method: http.MethodConnect})
+	}()
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = errors.New("CONNECT answered " + resp.Status)
+	}
+	if err == nil && br.Buffered() > 0 {
+		err = errors.New("CONNECT response followed by unexpected data")
+	}
+	if err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("web proxy: %w", err)
+	}
+	nc.SetDeadline(time.Time{})
+	return nc, nil
+}

@@ -1,0 +1,74 @@
+// Package localproxy is the local proxy of the secure-tunneling data plane:
+// a drop-in replacement for the reference C++ localproxy (PROTOCOL.md §4).
+//
+// In source mode it listens on local TCP ports, one per service, and turns
+// every accepted connection into a stream (STREAM_START) or an extra
+// connection of the current stream (CONNECTION_START). In destination mode
+// it dials the mapped local endpoint for every stream or connection the
+// source opens. Both modes speak protocol V3 by default; a source can speak
+// V2 or V1 to older destinations (Config.ClientType).
+//
+// # Lifecycle
+//
+// Run connects to the relay, waits for SERVICE_IDS, validates the mapping
+// against it and serves until the context ends (it returns ctx.Err()), the
+// service sends a Close frame (nil), or a fatal error occurs (a typed error:
+// *HandshakeError for a 4xx upgrade rejection, *ServiceMismatchError for a
+// mapping that does not fit the tunnel, ErrRetriesExhausted when connecting
+// keeps failing). Close codes 1001, 1011, 1012 and 1013 (server going away
+// or restarting) are treated like a lost connection. An abrupt loss of the
+// WebSocket (I/O error, bad frames, no Close frame), a 5xx or 429 upgrade
+// answer, or a TCP or TLS failure starts a new session after a jittered, capped exponential
+// backoff, reusing the access token together with the client token. Local
+// TCP connections do not survive a session: they are reset, like the
+// reference. Source listeners do survive: connections accepted while
+// disconnected wait in the kernel backlog until the next session is ready.
+//
+// # Goroutines
+//
+// Run owns one session at a time and, in source mode, one accept loop per
+// service (they outlive sessions). A session runs a WebSocket reader, a
+// writer goroutine (pings, and frames nobody else wrote) and a closer
+// under an errgroup. Every local connection runs one goroutine that dials
+// (destination) and reads the local socket, plus one that writes to it;
+// the session waits for all of them.
+//
+// # Flow control and memory
+//
+// Outbound (local → tunnel): a connection reads at most 64512 bytes into a
+// pooled 64 KiB buffer, encodes the DATA message around the payload in
+// place and queues it on its own queue in the scheduler. Each connection
+// holds at most one queued DATA frame (a credit): it reads no further until
+// that frame is written, so a tunnel that cannot take more stops every
+// local reader and TCP pushes back on the local applications. Frames are
+// taken one per connection per round (round robin), so a busy connection
+// cannot starve the others; up to 64 frames (512 KiB) go out per writev,
+// masked in place, without further copies. The goroutine that queued a
+// frame writes one batch itself when no other write is in progress (no
+// handoff on the latency path) and leaves the rest to the writer
+// goroutine. The WebSocket reader never writes to the WebSocket, so it
+// keeps draining the service even when the service is slow to read.
+//
+// Inbound (tunnel → local): a DATA payload is written to the local socket
+// straight from the reader with one non-blocking write when nothing is
+// buffered; what does not fit goes to the connection's inbox, bounded to
+// 128 KiB (one message is always accepted into an empty inbox), which the
+// connection's writer drains. When an inbox is full the reader waits for
+// room, which stops reading the WebSocket and so pushes back through the
+// relay to the sender. If a local application leaves its inbox full for
+// Config.LocalWriteTimeout (5 s by default) its connection is reset
+// (CONNECTION_RESET or STREAM_RESET to the peer, local socket closed, a
+// warning logged): data is never dropped silently, and the other
+// connections resume. A connection the peer resets still gets the bytes
+// buffered before the reset.
+//
+// Memory is therefore bounded by the number of live connections, at most
+// Config.MaxConnsPerService per service: about 64 KiB per idle connection
+// (its read buffer) and at most 384 KiB per saturated one (read buffer,
+// queued frame, two inbox buffers), plus about 200 KiB per session.
+//
+// # Locks
+//
+// Lock order: session.mu, then lconn.mu, then sched.mu; wsWriter.mu, then
+// sched.mu or lockedConn.mu. engine.mu and inbox.mu are leaves.
+package localproxy

@@ -1,0 +1,143 @@
+package localproxy
+
+import (
+	"encoding/binary"
+	"sync"
+
+	"github.com/adit-project/adit/internal/wire"
+)
+
+// Layout of a pooled data buffer. The payload is read from the local socket
+// straight to payloadOff; the tunnel message header is then written just in
+// front of it, the trailing fields (serviceId, connectionId) just after it,
+// and the WebSocket frame header in front of everything, so a DATA message
+// is never copied on its way out.
+const (
+	wsHeadroom  = 14 // largest client frame header: 2 + 8 (length) + 4 (mask)
+	payloadOff  = 32 // >= wsHeadroom + 2 (prefix) + 12 (type, stream, payload key and length)
+	dataBufSize = 64 << 10
+)
+
+// dataPool holds *[]byte of dataBufSize bytes.
+var dataPool = sync.Pool{New: func() any {
+	b := make([]byte, dataBufSize)
+	return &b
+}}
+
+// frame is one tunnel message (length prefix included) queued for the
+// WebSocket writer: buf[off:end]. buf[:off] has room for the WebSocket
+// header.
+type frame struct {
+	buf      []byte
+	off, end int
+	pooled   *[]byte // dataPool buffer to return once written, or nil
+	q        *outq   // owning queue
+	credit   bool    // holds q's DATA credit
+	op       byte    // WebSocket opcode; 0 means binary
+}
+
+// free returns the frame's buffer and credit.
+func (f *frame) free() {
+	if f.pooled != nil {
+		dataPool.Put(f.pooled)
+		f.pooled = nil
+	}
+	if f.credit {
+		f.credit = false
+		<-f.q.credit
+	}
+}
+
+// controlFrame encodes m into a freshly allocated frame. m must be valid
+// (control messages are small, so encoding cannot fail).
+func controlFrame(m *wire.Message) frame {
+	b := make([]byte, wsHeadroom, wsHeadroom+wire.LengthPrefixSize+m.Size())
+	b, err := wire.AppendFrame(b, m)
+	if err != nil {
+		panic("localproxy: encode control message: " + err.Error())
+	}
+	return frame{buf: b, off: wsHeadroom, end: len(b)}
+}
+
+// dataFrame encodes a DATA message around the n payload bytes already at
+// buf[payloadOff:]; fields are in field-number order, as protoc writes them.
+func dataFrame(bp *[]byte, n int, streamID int32, serviceID string, connID uint32) frame {
+	buf := *bp
+	// Trailer: serviceId (5), connectionId (7).
+	end := payloadOff + n
+	t := buf[end:end]
+	if serviceID != "" {
+		t = append(binary.AppendUvarint(append(t, 0x2a), uint64(len(serviceID))), serviceID...)
+	}
+	if connID != 0 {
+		t = binary.AppendUvarint(append(t, 0x38), uint64(connID))
+	}
+	end += len(t)
+	// Header: type (1), streamId (2), payload key and length (4).
+	var h [16]byte
+	hdr := append(h[:0], 0x08, byte(wire.TypeData))
+	if streamID != 0 {
+		hdr = binary.AppendUvarint(append(hdr, 0x10), uint64(int64(streamID)))
+	}
+	hdr = binary.AppendUvarint(append(hdr, 0x22), uint64(n))
+	size := len(hdr) + n + len(t)
+	off := payloadOff - len(hdr) - wire.LengthPrefixSize
+	binary.BigEndian.PutUint16(buf[off:], uint16(size))
+	copy(buf[off+wire.LengthPrefixSize:], hdr)
+	return frame{buf: buf, off: off, end: end, pooled: bp}
+}
+
+// WebSocket opcodes and header bits used by the writer.
+const (
+	opBinary = 0x2
+	opPing   = 0x9
+	opPong   = 0xa
+	finBit   = 0x80
+	maskBit  = 0x80
+)
+
+// wsControlFrame returns a ping or pong frame carrying payload (at most
+// 125 bytes).
+func wsControlFrame(op byte, payload []byte) frame {
+	b := make([]byte, wsHeadroom+len(payload))
+	copy(b[wsHeadroom:], payload)
+	return frame{buf: b, off: wsHeadroom, end: len(b), op: op}
+}
+
+// maskFrame turns f into a masked, final WebSocket frame in place (RFC
+// 6455 §5.2) and returns the bytes to write.
+func maskFrame(f *frame, key uint32) []byte {
+	n := f.end - f.off
+	op := f.op
+	if op == 0 {
+		op = opBinary
+	}
+	var h [wsHeadroom]byte
+	hdr := append(h[:0], finBit|op)
+	switch {
+	case n < 126:
+		hdr = append(hdr, maskBit|byte(n))
+	case n <= 0xffff:
+		hdr = binary.BigEndian.AppendUint16(append(hdr, maskBit|126), uint16(n))
+	default:
+		hdr = binary.BigEndian.AppendUint64(append(hdr, maskBit|127), uint64(n))
+	}
+	hdr = binary.LittleEndian.AppendUint32(hdr, key)
+	start := f.off - len(hdr)
+	copy(f.buf[start:], hdr)
+	maskBytes(key, f.buf[f.off:f.end])
+	return f.buf[start:f.end]
+}
+
+// maskBytes XORs b with the 4-byte key (little-endian key bytes k0..k3
+// apply to positions 0..3 mod 4), eight bytes at a time.
+func maskBytes(key uint32, b []byte) {
+	k := uint64(key)<<32 | uint64(key)
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		binary.LittleEndian.PutUint64(b[i:], binary.LittleEndian.Uint64(b[i:])^k)
+	}
+	for ; i < len(b); i++ {
+		b[i] ^= byte(key >> (8 * (i & 3)))
+	}
+}

@@ -1,0 +1,233 @@
+package localproxy
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/adit-project/adit/internal/wire"
+)
+
+// Connection states.
+const (
+	connOpen        = iota
+	connLocalClosed // the local side ended; the peer was sent a reset
+	connPeerClosed  // the peer reset it; buffered data is still delivered
+	connAborted     // the session ended
+)
+
+// lconn is one local TCP (or Unix) connection carried by the tunnel.
+type lconn struct {
+	s        *session
+	svc      *svcState
+	log      *slog.Logger
+	key      uint32    // key in svc.conns: the connection id, 0 in V1/V2 format
+	streamID int32     // stream the connection belongs to
+	wireSvc  string    // serviceId on outgoing messages
+	wireConn uint32    // connectionId on outgoing messages (0: V1/V2 format)
+	reset    wire.Type // TypeConnectionReset, or TypeStreamReset in V1/V2 format
+	out      *outq
+	in       *inbox
+	ctx      context.Context // ends with the connection; stops dialing and waits
+	cancel   context.CancelFunc
+	done     func() // releases the source's accept slot, if any
+
+	mu    sync.Mutex
+	nc    net.Conn        // nil while a destination dials; guarded by mu
+	raw   syscall.RawConn // nc's, for non-blocking writes, or nil; guarded by mu
+	state int             // guarded by mu
+}
+
+// setConn attaches the dialed socket; false if the connection already ended.
+func (c *lconn) setConn(nc net.Conn) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state != connOpen {
+		return false
+	}
+	c.nc = nc
+	if sc, ok := nc.(syscall.Conn); ok {
+		c.raw, _ = sc.SyscallConn()
+	}
+	return true
+}
+
+// transition moves to state st if the connection is still open and
+// returns the socket (possibly nil).
+func (c *lconn) transition(st int) (net.Conn, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state != connOpen {
+		return nil, false
+	}
+	c.state = st
+	return c.nc, true
+}
+
+// endLocal ends a connection whose local side failed or closed: the peer
+// gets a reset after the data already queued, the socket is closed.
+func (c *lconn) endLocal(err error) {
+	nc, ok := c.transition(connLocalClosed)
+	if !ok {
+		return
+	}
+	c.s.forget(c)
+	m := wire.Message{Type: c.reset, StreamID: c.streamID, ServiceID: c.wireSvc, ConnectionID: c.wireConn}
+	c.s.sched.push(c.out, controlFrame(&m))
+	c.s.wake() // endLocal may run on the WebSocket reader: never write here
+	c.in.abort()
+	c.cancel()
+	if nc != nil {
+		nc.Close()
+	}
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+		c.log.Debug("local connection ended", "err", err)
+	} else {
+		c.log.Debug("local connection closed")
+	}
+}
+
+// endPeer ends a connection the peer reset. Unsent outbound data is
+// dropped; inbound data already buffered is still written, within
+// LocalWriteTimeout. The caller has removed c from svc.conns.
+func (c *lconn) endPeer() {
+	nc, ok := c.transition(connPeerClosed)
+	if !ok {
+		return
+	}
+	c.s.sched.drop(c.out)
+	if nc == nil {
+		c.cancel() // still dialing: give up
+		return
+	}
+	nc.SetReadDeadline(time.Unix(1, 0)) // stop the local reader
+	nc.SetWriteDeadline(time.Now().Add(c.s.cfg.LocalWriteTimeout))
+	c.in.finish()
+	c.log.Debug("connection reset by peer")
+}
+
+// abort ends the connection at once because its session ended.
+func (c *lconn) abort() {
+	c.mu.Lock()
+	c.state = connAborted
+	nc := c.nc
+	c.mu.Unlock()
+	c.in.abort()
+	c.cancel()
+	if nc != nil {
+		nc.Close()
+	}
+}
+
+// deliver queues a DATA payload for the local socket; a connection whose
+// application stopped reading is reset.
+func (c *lconn) deliver(ctx context.Context, p []byte) {
+	c.mu.Lock()
+	raw := c.raw
+	c.mu.Unlock()
+	if raw != nil {
+		// Fast path: write straight to the socket if it has room, saving a
+		// copy and a goroutine handoff; what does not fit is buffered.
+		p = p[c.in.direct(p, func(b []byte) int { return tryWrite(raw, b) }):]
+		if len(p) == 0 {
+			return
+		}
+	}
+	err := c.in.put(ctx, p, c.s.cfg.LocalWriteTimeout)
+	if errors.Is(err, errStalled) {
+		c.log.Warn("resetting connection: local application stopped reading", "timeout", c.s.cfg.LocalWriteTimeout)
+		c.endLocal(err)
+	}
+}
+
+// serve runs the connection: it dials first in destination mode, then
+// reads the local socket while a second goroutine writes to it.
+func (c *lconn) serve(dial func(context.Context) (net.Conn, error)) {
+	defer c.s.wg.Done()
+	defer c.done()
+	defer c.cancel()
+	c.mu.Lock()
+	nc := c.nc
+	c.mu.Unlock()
+	if nc == nil {
+		var err error
+		if nc, err = dial(c.ctx); err != nil {
+			if c.ctx.Err() == nil { // not given up because of a reset
+				c.log.Warn("cannot connect to destination; resetting", "err", err)
+			}
+			c.endLocal(err)
+			return
+		}
+		if !c.setConn(nc) {
+			nc.Close()
+			return
+		}
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { c.writeLoop(nc) })
+	c.readLoop(nc)
+	wg.Wait()
+	nc.Close()
+}
+
+// readLoop turns local reads into DATA frames, one credit at a time.
+func (c *lconn) readLoop(nc net.Conn) {
+	for {
+		bp := dataPool.Get().(*[]byte)
+		n, err := nc.Read((*bp)[payloadOff : payloadOff+wire.MaxPayload])
+		if n > 0 {
+			select {
+			case c.out.credit <- struct{}{}:
+			case <-c.ctx.Done():
+				dataPool.Put(bp)
+				return
+			}
+			f := dataFrame(bp, n, c.streamID, c.wireSvc, c.wireConn)
+			f.credit = true
+			if !c.s.sched.push(c.out, f) {
+				return
+			}
+			c.s.flush()
+		} else {
+			dataPool.Put(bp)
+		}
+		if err != nil {
+			c.endLocal(err)
+			return
+		}
+	}
+}
+
+// writeLoop drains the inbox into the local socket.
+func (c *lconn) writeLoop(nc net.Conn) {
+	for {
+		bp, st := c.in.take()
+		if bp != nil {
+			_, err := nc.Write(*bp)
+			c.in.written()
+			release(bp)
+			if err != nil {
+				c.endLocal(err)
+				return
+			}
+			continue
+		}
+		switch st {
+		case inboxFinishing:
+			nc.Close() // delivered everything the peer sent before its reset
+			return
+		case inboxAborted:
+			return
+		}
+		select {
+		case <-c.in.ready:
+		case <-c.ctx.Done():
+			return
+		}
+	}
+}
