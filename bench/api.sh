@@ -10,7 +10,7 @@ tmp=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 go build -o "$tmp/tunneld" ./cmd/tunneld
 go build -o "$tmp/apibench" ./bench/apibench
-"$tmp/tunneld" --listen 127.0.0.1:0 --data-dir "$tmp/data" --max-open-tunnels "${2:-1000000}" 2>"$tmp/log" &
+"$tmp/tunneld" --listen 127.0.0.1:0 --data-dir "$tmp/data" --max-open-tunnels "${2:-1000000}" --mqtt-listen off 2>"$tmp/log" &
 pid=$!
 for _ in $(seq 1 100); do
   addr=$(sed -n 's/.*tunneld listening" addr=\([^ ]*\).*/\1/p' "$tmp/log")

@@ -69,6 +69,31 @@ type Config struct {
 	// ShutdownTimeout bounds graceful shutdown (default 10s).
 	ShutdownTimeout time.Duration
 
+	// MQTTListen is the embedded MQTT broker's address HOST:PORT; "" or
+	// "off" disables it (the zero value is off; tunneld's flag default is
+	// "127.0.0.1:1883"). Port 0 picks a free port (see MQTTAddr).
+	MQTTListen string
+	// MQTTUsername and MQTTPassword are required from clients of the
+	// embedded broker, or presented to the external broker, when set.
+	MQTTUsername string
+	MQTTPassword string
+	// MQTTTLS serves the embedded broker with tunneld's TLS certificate.
+	MQTTTLS bool
+	// MQTTURL publishes to an external broker instead of the embedded one
+	// (mqtt://user:pass@host:1883 or mqtts://host:8883).
+	MQTTURL string
+	// MQTTCA, MQTTCert and MQTTKey are the external broker's CA bundle and
+	// a client certificate for mutual TLS.
+	MQTTCA   string
+	MQTTCert string
+	MQTTKey  string
+	// MQTTClientID is the client id at the external broker (default
+	// "tunneld-" and random hex).
+	MQTTClientID string
+	// MQTTTopic is the notify topic format, %s the thing name (default
+	// "$aws/things/%s/tunnels/notify").
+	MQTTTopic string
+
 	// Logger receives all logs (nil = discard).
 	Logger *slog.Logger
 }
@@ -146,5 +171,6 @@ func (c *Config) validate() error {
 	if c.ClosedRetention < 0 || c.IdleTimeout < 0 || c.ShutdownTimeout < 0 {
 		errs = append(errs, errors.New("durations must not be negative"))
 	}
+	errs = append(errs, c.validateMQTT()...)
 	return errors.Join(errs...)
 }

@@ -52,4 +52,5 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	s.relay.WriteMetrics(w)
+	s.writeMQTTMetrics(w)
 }

@@ -37,6 +37,7 @@ type Server struct {
 	closing atomic.Bool
 	mu      sync.Mutex
 	servers []*http.Server
+	mq      mqttState
 }
 
 // New validates cfg, opens the store in the data directory, loads or
@@ -106,6 +107,13 @@ func (s *Server) Serve(ctx context.Context, ln, dataLn net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
+	if err := s.startMQTT(ctx, &wg); err != nil {
+		ln.Close()
+		if dataLn != nil {
+			dataLn.Close()
+		}
+		return fmt.Errorf("mqtt: %w", err)
+	}
 	errc := make(chan error, 2)
 	serve := func(l net.Listener, h http.Handler) {
 		hs := s.httpServer(h)

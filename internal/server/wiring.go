@@ -28,6 +28,13 @@ func (s *Server) build() error {
 	if err != nil {
 		return fmt.Errorf("build relay: %w", err)
 	}
+	if err := s.buildMQTT(); err != nil {
+		return fmt.Errorf("build mqtt: %w", err)
+	}
+	var notifier api.Notifier
+	if s.mq.pub != nil {
+		notifier = s.mq.pub
+	}
 	s.api, err = api.New(api.Config{
 		Store:          s.store,
 		Auth:           s.keys.verifier,
@@ -39,6 +46,7 @@ func (s *Server) build() error {
 		MaxTags:        s.cfg.MaxTags,
 		RateLimit:      s.cfg.APIRateLimit,
 		Peers:          s.relay,
+		Notifier:       notifier,
 		Logger:         s.log.With("component", "api"),
 	})
 	if err != nil {

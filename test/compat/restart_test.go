@@ -33,7 +33,7 @@ var listenLog = regexp.MustCompile(`tunneld listening"? addr=(\S+)`)
 // read from its "listening" log line.
 func startTunneld(t *testing.T, bin, dataDir string, key sigv4.Key) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(bin, "--listen", "127.0.0.1:0", "--data-dir", dataDir)
+	cmd := exec.Command(bin, "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--mqtt-listen", "off")
 	cmd.Env = []string{"TUNNELD_ACCESS_KEY_ID=" + key.AccessKeyID, "TUNNELD_SECRET_ACCESS_KEY=" + key.SecretAccessKey}
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {

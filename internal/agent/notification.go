@@ -1,0 +1,95 @@
+package agent
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/adit-project/adit/internal/localproxy"
+	"github.com/adit-project/adit/internal/notify"
+)
+
+// request is a validated notification.
+type request struct {
+	token    string
+	services []string             // sorted
+	mapping  []localproxy.Service // the local endpoint of each service
+	key      string               // identifies the tunnel's session
+}
+
+// parse decodes and validates a notification against the service map.
+// Errors never contain the token.
+func parse(payload []byte, services []localproxy.Service) (request, error) {
+	var m notify.Message
+	if err := json.Unmarshal(payload, &m); err != nil {
+		return request{}, errors.New("bad JSON")
+	}
+	switch {
+	case m.ClientMode != notify.ClientModeDestination:
+		return request{}, fmt.Errorf("clientMode %q is not destination", m.ClientMode)
+	case m.ClientAccessToken == "":
+		return request{}, errors.New("missing clientAccessToken")
+	case len(m.Services) == 0:
+		return request{}, errors.New("missing services")
+	}
+	svcs := slices.Clone(m.Services)
+	slices.Sort(svcs)
+	if len(slices.Compact(slices.Clone(svcs))) != len(svcs) {
+		return request{}, errors.New("duplicate services")
+	}
+	mapping, err := mapServices(svcs, services)
+	if err != nil {
+		return request{}, err
+	}
+	return request{token: m.ClientAccessToken, services: svcs, mapping: mapping, key: strings.Join(svcs, ",")}, nil
+}
+
+// mapServices returns the mapping of each tunnel service, refusing any
+// service the map does not name.
+func mapServices(svcs []string, services []localproxy.Service) ([]localproxy.Service, error) {
+	if len(services) == 1 && services[0].ID == "" {
+		if len(svcs) != 1 {
+			return nil, fmt.Errorf("the single-port service map serves one service, tunnel has %d", len(svcs))
+		}
+		return services, nil
+	}
+	out := make([]localproxy.Service, 0, len(svcs))
+	var unknown []string
+	for _, id := range svcs {
+		i := slices.IndexFunc(services, func(s localproxy.Service) bool { return s.ID == id })
+		if i < 0 {
+			unknown = append(unknown, id)
+			continue
+		}
+		out = append(out, services[i])
+	}
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("services not in the service map: %s", strings.Join(unknown, ","))
+	}
+	return out, nil
+}
+
+// seenSet remembers the hashes of the last n tokens handled.
+type seenSet struct {
+	n     int
+	order [][32]byte
+	set   map[[32]byte]bool
+}
+
+func newSeenSet(n int) *seenSet { return &seenSet{n: n, set: make(map[[32]byte]bool)} }
+
+// add records h and reports whether it was new.
+func (s *seenSet) add(h [32]byte) bool {
+	if s.set[h] {
+		return false
+	}
+	if len(s.order) == s.n {
+		delete(s.set, s.order[0])
+		s.order = s.order[1:]
+	}
+	s.order = append(s.order, h)
+	s.set[h] = true
+	return true
+}

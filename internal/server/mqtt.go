@@ -1,0 +1,136 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/adit-project/adit/internal/notify"
+	"github.com/adit-project/adit/internal/notify/broker"
+	"github.com/adit-project/adit/internal/notify/mqttconn"
+)
+
+// mqttState is the notification side of the server: the publisher the API
+// calls, and the embedded broker's address once it listens.
+type mqttState struct {
+	pub   *notify.Publisher // nil when notifications are off
+	ready chan struct{}     // closed once Serve started (or skipped) the broker
+	addr  string            // embedded broker address; written before ready closes
+}
+
+// mqttEmbedded reports whether the embedded broker is configured.
+func (c *Config) mqttEmbedded() bool {
+	return c.MQTTURL == "" && c.MQTTListen != "" && c.MQTTListen != "off"
+}
+
+func (c *Config) validateMQTT() []error {
+	var errs []error
+	if c.mqttEmbedded() {
+		if _, _, err := net.SplitHostPort(c.MQTTListen); err != nil {
+			errs = append(errs, fmt.Errorf("mqtt-listen %q: want HOST:PORT or off", c.MQTTListen))
+		}
+	}
+	if c.MQTTTLS && c.TLSCert == "" && !c.TLSSelfSigned {
+		errs = append(errs, errors.New("mqtt-tls needs tls-cert/tls-key or tls-self-signed"))
+	}
+	if c.MQTTURL != "" {
+		if _, err := (mqttconn.Config{URL: c.MQTTURL, ClientID: "x", CAFile: c.MQTTCA, CertFile: c.MQTTCert, KeyFile: c.MQTTKey}).ClientConfig(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.MQTTTopic != "" {
+		if err := notify.CheckTopicFormat(c.MQTTTopic); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}
+
+// buildMQTT creates the publisher the API notifies, when a broker is
+// configured.
+func (s *Server) buildMQTT() error {
+	s.mq.ready = make(chan struct{})
+	if !s.cfg.mqttEmbedded() && s.cfg.MQTTURL == "" {
+		return nil
+	}
+	pub, err := notify.New(notify.Config{Topic: s.cfg.MQTTTopic, Logger: s.log.With("component", "mqtt")})
+	if err != nil {
+		return err
+	}
+	s.mq.pub = pub
+	return nil
+}
+
+// startMQTT starts the embedded broker or the external-broker client, and
+// the publisher, as goroutines in wg that end with ctx. On error nothing
+// is left running.
+func (s *Server) startMQTT(ctx context.Context, wg *sync.WaitGroup) error {
+	defer close(s.mq.ready)
+	if s.mq.pub == nil {
+		return nil
+	}
+	log := s.log.With("component", "mqtt")
+	if s.cfg.MQTTURL != "" {
+		cl, err := notify.Dial(ctx, mqttconn.Config{URL: s.cfg.MQTTURL, ClientID: s.mqttClientID(),
+			Username: s.cfg.MQTTUsername, Password: s.cfg.MQTTPassword,
+			CAFile: s.cfg.MQTTCA, CertFile: s.cfg.MQTTCert, KeyFile: s.cfg.MQTTKey, Logger: log})
+		if err != nil {
+			return err
+		}
+		wg.Go(func() {
+			s.mq.pub.Run(ctx, cl)
+			<-cl.Done()
+		})
+		log.Info("publishing device notifications to an external MQTT broker")
+		return nil
+	}
+	bcfg := broker.Config{Listen: s.cfg.MQTTListen, Username: s.cfg.MQTTUsername, Password: s.cfg.MQTTPassword, Logger: log}
+	if s.cfg.MQTTTLS {
+		bcfg.TLS = s.tls
+	}
+	b, err := broker.Start(bcfg)
+	if err != nil {
+		return err
+	}
+	s.mq.addr = b.Addr()
+	wg.Go(func() {
+		s.mq.pub.Run(ctx, notify.BrokerSender{B: b})
+		b.Close()
+	})
+	log.Info("embedded MQTT broker listening", "addr", s.mq.addr, "tls", bcfg.TLS != nil, "auth", bcfg.Username != "")
+	return nil
+}
+
+func (s *Server) mqttClientID() string {
+	if s.cfg.MQTTClientID != "" {
+		return s.cfg.MQTTClientID
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	return "tunneld-" + hex.EncodeToString(b[:])
+}
+
+// MQTTAddr returns the embedded broker's listen address, or "" when it is
+// off. Call it after Serve has been started: it waits (up to 30 s) until
+// Serve has bound the broker.
+func (s *Server) MQTTAddr() string {
+	select {
+	case <-s.mq.ready:
+		return s.mq.addr
+	case <-time.After(30 * time.Second):
+		return ""
+	}
+}
+
+// writeMQTTMetrics adds the publisher's counters to /metrics.
+func (s *Server) writeMQTTMetrics(w io.Writer) {
+	if s.mq.pub != nil {
+		s.mq.pub.WriteMetrics(w)
+	}
+}
