@@ -8,10 +8,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/adit-project/adit/internal/agent"
+	"github.com/adit-project/adit/internal/flagconf"
 	"github.com/adit-project/adit/internal/notify"
 )
 
@@ -22,6 +22,7 @@ type options struct {
 	caBundle  string
 	verbosity string
 	version   bool
+	config    string
 }
 
 // newFlagSet declares every flag. Each can also come from the environment
@@ -46,6 +47,7 @@ func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
 	fs.IntVar(&c.MaxTunnels, "max-tunnels", agent.DefaultMaxTunnels, "tunnels served at once")
 	fs.StringVar(&o.verbosity, "v", "info", "log level: debug, info, warn or error")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
+	fs.StringVar(&o.config, "config", "", "TOML config file; keys are these flag names (flags win over TUNNELAGENT_* variables, which win over the file)")
 	return fs
 }
 
@@ -59,19 +61,11 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	var errs []string
-	fs.VisitAll(func(f *flag.Flag) {
-		name := "TUNNELAGENT_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v := getenv(name); !set[f.Name] && v != "" {
-			if err := f.Value.Set(v); err != nil {
-				errs = append(errs, fmt.Sprintf("%s: %v", name, err))
-			}
-		}
-	})
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("%s", strings.Join(errs, "; "))
+	if o.config == "" {
+		o.config = getenv("TUNNELAGENT_CONFIG")
+	}
+	if err := flagconf.Apply(fs, "TUNNELAGENT_", getenv, o.config); err != nil {
+		return nil, err
 	}
 	if o.version {
 		return o, nil

@@ -4,12 +4,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
-	"github.com/BurntSushi/toml"
-
+	"github.com/adit-project/adit/internal/flagconf"
 	"github.com/adit-project/adit/internal/server"
 )
 
@@ -82,39 +80,11 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if !set["config"] && getenv("TUNNELD_CONFIG") != "" {
+	if !isSet(fs, "config") && getenv("TUNNELD_CONFIG") != "" {
 		o.configFile = getenv("TUNNELD_CONFIG")
 	}
-	file, err := readConfigFile(o.configFile)
-	if err != nil {
+	if err := flagconf.Apply(fs, "TUNNELD_", getenv, o.configFile); err != nil {
 		return nil, err
-	}
-	var errs []string
-	fs.VisitAll(func(f *flag.Flag) {
-		if set[f.Name] || f.Name == "config" {
-			return
-		}
-		src, v, ok := "environment variable "+envName(f.Name), getenv(envName(f.Name)), false
-		if v != "" {
-			ok = true
-		} else if fv, in := file[f.Name]; in {
-			src, v, ok = "config file key "+f.Name, fv, true
-		}
-		if ok {
-			if err := f.Value.Set(v); err != nil {
-				errs = append(errs, fmt.Sprintf("%s: %v", src, err))
-			}
-		}
-	})
-	for k := range file {
-		if fs.Lookup(k) == nil || k == "config" {
-			errs = append(errs, fmt.Sprintf("config file: unknown key %q", k))
-		}
-	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("%s", strings.Join(errs, "; "))
 	}
 	o.cfg.AdminAccessKeyID = getenv("TUNNELD_ACCESS_KEY_ID")
 	o.cfg.AdminSecretAccessKey = getenv("TUNNELD_SECRET_ACCESS_KEY")
@@ -124,30 +94,8 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	return o, nil
 }
 
-func envName(flagName string) string {
-	return "TUNNELD_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
-}
-
-// readConfigFile reads a flat TOML file into flag-name → value strings.
-func readConfigFile(path string) (map[string]string, error) {
-	if path == "" {
-		return nil, nil
-	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read config file: %w", err)
-	}
-	var m map[string]any
-	if err := toml.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("config file %s: %w", path, err)
-	}
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		switch v.(type) {
-		case map[string]any, []any, []map[string]any:
-			return nil, fmt.Errorf("config file %s: key %q must be a plain value", path, k)
-		}
-		out[k] = fmt.Sprint(v)
-	}
-	return out, nil
+func isSet(fs *flag.FlagSet, name string) bool {
+	found := false
+	fs.Visit(func(f *flag.Flag) { found = found || f.Name == name })
+	return found
 }
