@@ -12,7 +12,7 @@ import (
 
 	"github.com/adit-project/adit/internal/agent"
 	"github.com/adit-project/adit/internal/flagconf"
-	"github.com/adit-project/adit/internal/notify"
+	"github.com/adit-project/adit/internal/notify/notifymsg"
 )
 
 // options holds the parsed command line.
@@ -40,7 +40,7 @@ func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.MQTT.KeyFile, "mqtt-key", "", "client private key (PEM) for mutual TLS with the broker")
 	fs.DurationVar(&c.MQTT.SessionExpiry, "mqtt-session-expiry", agent.DefaultSessionExpiry, "how long the broker keeps the agent's session while it is offline")
 	fs.StringVar(&c.ThingName, "thing-name", "", "this device's thing name (required)")
-	fs.StringVar(&c.Topic, "topic", notify.DefaultTopic, "notify topic format; %s is the thing name")
+	fs.StringVar(&c.Topic, "topic", notifymsg.DefaultTopic, "notify topic format; %s is the thing name")
 	fs.StringVar(&c.Endpoint, "endpoint", "", "data-plane endpoint of tunneld, wss://host:port or ws://host:port (required)")
 	fs.StringVar(&o.caBundle, "ca-bundle", "", "CA bundle (PEM) that verifies the data-plane endpoint (default: system roots)")
 	fs.StringVar(&o.services, "destination-app", "", "service map SERVICE=endpoint,... as localproxy -d (default SSH=22,VNC=5900)")

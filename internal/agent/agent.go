@@ -19,7 +19,7 @@ import (
 	"github.com/eclipse/paho.golang/autopaho"
 	"github.com/eclipse/paho.golang/paho"
 
-	"github.com/adit-project/adit/internal/notify"
+	"github.com/adit-project/adit/internal/notify/notifymsg"
 )
 
 // Agent is a device agent. Create it with New and start it with Run.
@@ -45,7 +45,7 @@ func New(cfg Config) (*Agent, error) {
 	if _, err := cfg.MQTT.ClientConfig(); err != nil {
 		return nil, err
 	}
-	return &Agent{cfg: cfg, log: cfg.Logger, topic: notify.Topic(cfg.Topic, cfg.ThingName),
+	return &Agent{cfg: cfg, log: cfg.Logger, topic: notifymsg.Topic(cfg.Topic, cfg.ThingName),
 		work: make(chan []byte, cfg.QueueSize), subs: make(chan *autopaho.ConnectionManager, 1),
 		seen: newSeenSet(1024), sessions: make(map[string]*session)}, nil
 }

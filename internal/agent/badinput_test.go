@@ -2,12 +2,12 @@ package agent_test
 
 import (
 	"encoding/json"
+	"github.com/adit-project/adit/internal/notify/notifymsg"
 	"strings"
 	"testing"
 
 	"github.com/adit-project/adit/internal/agent"
 	"github.com/adit-project/adit/internal/localproxy"
-	"github.com/adit-project/adit/internal/notify"
 	"github.com/adit-project/adit/internal/notify/broker"
 	"github.com/adit-project/adit/internal/server"
 	"github.com/adit-project/adit/internal/servertest"
@@ -28,13 +28,13 @@ func startBroker(t testing.TB, addr string) *broker.Broker {
 }
 
 func message(token, mode string, services ...string) []byte {
-	b, _ := json.Marshal(notify.Message{ClientAccessToken: token, ClientMode: mode, Region: "us-east-1", Services: services})
+	b, _ := json.Marshal(notifymsg.Message{ClientAccessToken: token, ClientMode: mode, Region: "us-east-1", Services: services})
 	return b
 }
 
 func publish(t testing.TB, b *broker.Broker, thing string, payload []byte) {
 	t.Helper()
-	if err := b.Publish(notify.Topic(testTopic, thing), payload, false, 1); err != nil {
+	if err := b.Publish(notifymsg.Topic(testTopic, thing), payload, false, 1); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/adit-project/adit/internal/localproxy"
-	"github.com/adit-project/adit/internal/notify"
 	"github.com/adit-project/adit/internal/notify/mqttconn"
+	"github.com/adit-project/adit/internal/notify/notifymsg"
 )
 
 // Config configures an Agent. Zero values mean the documented defaults.
@@ -25,7 +25,7 @@ type Config struct {
 	// ThingName is the device's thing name. Required.
 	ThingName string
 	// Topic is the notify topic format, %s the thing name (default
-	// notify.DefaultTopic).
+	// notifymsg.DefaultTopic).
 	Topic string
 	// Endpoint is the data-plane base URL, wss://host[:port] or
 	// ws://host[:port]. The notification's region is ignored. Required.
@@ -72,9 +72,9 @@ func (c Config) withDefaults() (Config, error) {
 		return c, errors.New("data-plane endpoint is required")
 	}
 	if c.Topic == "" {
-		c.Topic = notify.DefaultTopic
+		c.Topic = notifymsg.DefaultTopic
 	}
-	if err := notify.CheckTopicFormat(c.Topic); err != nil {
+	if err := notifymsg.CheckTopicFormat(c.Topic); err != nil {
 		return c, err
 	}
 	if c.MQTT.ClientID == "" {

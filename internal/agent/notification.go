@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/adit-project/adit/internal/localproxy"
-	"github.com/adit-project/adit/internal/notify"
+	"github.com/adit-project/adit/internal/notify/notifymsg"
 )
 
 // request is a validated notification.
@@ -22,12 +22,12 @@ type request struct {
 // parse decodes and validates a notification against the service map.
 // Errors never contain the token.
 func parse(payload []byte, services []localproxy.Service) (request, error) {
-	var m notify.Message
+	var m notifymsg.Message
 	if err := json.Unmarshal(payload, &m); err != nil {
 		return request{}, errors.New("bad JSON")
 	}
 	switch {
-	case m.ClientMode != notify.ClientModeDestination:
+	case m.ClientMode != notifymsg.ClientModeDestination:
 		return request{}, fmt.Errorf("clientMode %q is not destination", m.ClientMode)
 	case m.ClientAccessToken == "":
 		return request{}, errors.New("missing clientAccessToken")

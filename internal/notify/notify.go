@@ -6,46 +6,9 @@ package notify
 
 import (
 	"encoding/json"
-	"fmt"
-	"strings"
-
 	"github.com/adit-project/adit/internal/api"
+	"github.com/adit-project/adit/internal/notify/notifymsg"
 )
-
-// DefaultTopic is the AWS IoT notify topic format; %s is the thing name.
-const DefaultTopic = "$aws/things/%s/tunnels/notify"
-
-// ClientModeDestination is the only clientMode a notification carries.
-const ClientModeDestination = "destination"
-
-// Message is the JSON payload of a notification.
-type Message struct {
-	ClientAccessToken string   `json:"clientAccessToken"`
-	ClientMode        string   `json:"clientMode"`
-	Region            string   `json:"region"`
-	Services          []string `json:"services"`
-}
-
-// Topic returns the topic of thing for the format (DefaultTopic when
-// empty).
-func Topic(format, thing string) string {
-	if format == "" {
-		format = DefaultTopic
-	}
-	return fmt.Sprintf(format, thing)
-}
-
-// CheckTopicFormat reports whether format has exactly one %s and no other
-// verb, and yields a topic without MQTT wildcards.
-func CheckTopicFormat(format string) error {
-	if strings.Count(format, "%s") != 1 || strings.Count(format, "%") != 1 {
-		return fmt.Errorf("mqtt topic format %q: want exactly one %%s (the thing name)", format)
-	}
-	if strings.ContainsAny(format, "+#") {
-		return fmt.Errorf("mqtt topic format %q: must not contain + or #", format)
-	}
-	return nil
-}
 
 // payload encodes the notification message of n.
 func payload(n api.Notification) []byte {
@@ -53,6 +16,6 @@ func payload(n api.Notification) []byte {
 	if svcs == nil {
 		svcs = []string{}
 	}
-	b, _ := json.Marshal(Message{ClientAccessToken: n.Token, ClientMode: ClientModeDestination, Region: n.Region, Services: svcs})
+	b, _ := json.Marshal(notifymsg.Message{ClientAccessToken: n.Token, ClientMode: notifymsg.ClientModeDestination, Region: n.Region, Services: svcs})
 	return b
 }

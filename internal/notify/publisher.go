@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/adit-project/adit/internal/notify/notifymsg"
 	"io"
 	"log/slog"
 	"sync/atomic"
@@ -41,7 +42,7 @@ type Config struct {
 
 func (c *Config) setDefaults() {
 	if c.Topic == "" {
-		c.Topic = DefaultTopic
+		c.Topic = notifymsg.DefaultTopic
 	}
 	if c.QueueSize <= 0 {
 		c.QueueSize = 1024
@@ -84,7 +85,7 @@ var ErrQueueFull = errors.New("mqtt notification queue full")
 // New returns a Publisher; nothing runs until Run.
 func New(cfg Config) (*Publisher, error) {
 	cfg.setDefaults()
-	if err := CheckTopicFormat(cfg.Topic); err != nil {
+	if err := notifymsg.CheckTopicFormat(cfg.Topic); err != nil {
 		return nil, err
 	}
 	return &Publisher{cfg: cfg, queue: make(chan item, cfg.QueueSize)}, nil
@@ -93,7 +94,7 @@ func New(cfg Config) (*Publisher, error) {
 // NotifyDestination queues n and returns at once; it never blocks. It
 // fails only when the queue is full (the notification is dropped).
 func (p *Publisher) NotifyDestination(ctx context.Context, n api.Notification) error {
-	it := item{thing: n.ThingName, topic: Topic(p.cfg.Topic, n.ThingName), payload: payload(n), queued: time.Now()}
+	it := item{thing: n.ThingName, topic: notifymsg.Topic(p.cfg.Topic, n.ThingName), payload: payload(n), queued: time.Now()}
 	select {
 	case p.queue <- it:
 		p.m.queued.Add(1)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/adit-project/adit/internal/notify/notifymsg"
 	"log/slog"
 	"strings"
 	"testing"
@@ -206,8 +207,8 @@ func TestCheckTopicFormat(t *testing.T) {
 	for _, tt := range []struct {
 		f  string
 		ok bool
-	}{{notify.DefaultTopic, true}, {"a/%s", true}, {"a", false}, {"%s/%s", false}, {"a/%d/%s", false}, {"a/+/%s", false}, {"#/%s", false}} {
-		if err := notify.CheckTopicFormat(tt.f); (err == nil) != tt.ok {
+	}{{notifymsg.DefaultTopic, true}, {"a/%s", true}, {"a", false}, {"%s/%s", false}, {"a/%d/%s", false}, {"a/+/%s", false}, {"#/%s", false}} {
+		if err := notifymsg.CheckTopicFormat(tt.f); (err == nil) != tt.ok {
 			t.Errorf("%q: %v", tt.f, err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/adit-project/adit/internal/notify/notifymsg"
 	"io"
 	"net"
 	"sync"
@@ -45,7 +46,7 @@ func (c *Config) validateMQTT() []error {
 		}
 	}
 	if c.MQTTTopic != "" {
-		if err := notify.CheckTopicFormat(c.MQTTTopic); err != nil {
+		if err := notifymsg.CheckTopicFormat(c.MQTTTopic); err != nil {
 			errs = append(errs, err)
 		}
 	}
