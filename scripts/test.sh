@@ -32,3 +32,6 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 go test -race -count=1 -timeout 20m "$@" ./...
+
+# Benchmark suite smoke pass: checks that it still runs; figures are not judged.
+bench/run.sh --smoke

@@ -10,7 +10,8 @@
 // certificates. https_proxy/HTTPS_PROXY (http:// or https://, with
 // user:password@) is used through HTTP CONNECT, except for no_proxy hosts
 // and loopback. Without -i a random client token is generated, so the
-// proxy can reconnect after a network failure.
+// proxy can reconnect after a network failure. --pprof-listen ADDR (or the
+// variable LOCALPROXY_PPROF) serves net/http/pprof for profiling.
 //
 // Exit status: 0 when the service closes the tunnel (Close frame), on
 // SIGINT/SIGTERM, and for --help, --version and --export-default-settings;
@@ -38,6 +39,17 @@ func main() {
 
 // run is main without the process: it returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
+	args, pprofAddr := splitPprofFlag(args)
+	if pprofAddr == "" {
+		pprofAddr = os.Getenv("LOCALPROXY_PPROF")
+	}
+	if pprofAddr != "" {
+		go func() {
+			if err := servePprof(pprofAddr); err != nil {
+				fmt.Fprintf(stderr, "localproxy: pprof: %v\n", err)
+			}
+		}()
+	}
 	inv, err := localproxy.ParseArgs(args, os.Getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "localproxy: %v\nRun 'localproxy --help' for usage.\n", err)

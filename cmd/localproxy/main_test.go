@@ -148,3 +148,20 @@ func TestBinarySignal(t *testing.T) {
 		t.Fatal("no exit after SIGTERM")
 	}
 }
+
+func TestSplitPprofFlag(t *testing.T) {
+	for _, c := range []struct {
+		in   []string
+		rest string
+		addr string
+	}{
+		{[]string{"-t", "x", "--pprof-listen", "127.0.0.1:6061", "-s", "5555"}, "-t x -s 5555", "127.0.0.1:6061"},
+		{[]string{"--pprof-listen=127.0.0.1:0", "-d", "22"}, "-d 22", "127.0.0.1:0"},
+		{[]string{"-d", "22"}, "-d 22", ""},
+	} {
+		rest, addr := splitPprofFlag(c.in)
+		if strings.Join(rest, " ") != c.rest || addr != c.addr {
+			t.Errorf("splitPprofFlag(%q) = %q, %q; want %q, %q", c.in, rest, addr, c.rest, c.addr)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package localproxy
 
 import (
 	"encoding/binary"
+	"github.com/adit-project/adit/internal/wsmask"
 	"sync"
 
 	"github.com/adit-project/adit/internal/wire"
@@ -132,12 +133,7 @@ func maskFrame(f *frame, key uint32) []byte {
 // maskBytes XORs b with the 4-byte key (little-endian key bytes k0..k3
 // apply to positions 0..3 mod 4), eight bytes at a time.
 func maskBytes(key uint32, b []byte) {
-	k := uint64(key)<<32 | uint64(key)
-	i := 0
-	for ; i+8 <= len(b); i += 8 {
-		binary.LittleEndian.PutUint64(b[i:], binary.LittleEndian.Uint64(b[i:])^k)
-	}
-	for ; i < len(b); i++ {
-		b[i] ^= byte(key >> (8 * (i & 3)))
-	}
+	var k [4]byte
+	binary.LittleEndian.PutUint32(k[:], key)
+	wsmask.Mask(k, 0, b)
 }

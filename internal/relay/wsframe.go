@@ -2,7 +2,7 @@ package relay
 
 import (
 	"encoding/binary"
-	"math/bits"
+	"github.com/adit-project/adit/internal/wsmask"
 )
 
 // WebSocket opcodes (RFC 6455 §5.2).
@@ -99,22 +99,5 @@ func boolInt(b bool) int {
 // returns the offset for the byte after b. Masking is its own inverse.
 // Eight bytes go per step: this loop is on the relay's hot path.
 func maskBytes(key [4]byte, off int, b []byte) int {
-	k32 := binary.LittleEndian.Uint32(key[:])
-	k32 = bits.RotateLeft32(k32, -8*(off&3))
-	k64 := uint64(k32) | uint64(k32)<<32
-	i := 0
-	for ; i+32 <= len(b); i += 32 {
-		s := b[i : i+32 : i+32]
-		binary.LittleEndian.PutUint64(s[0:], binary.LittleEndian.Uint64(s[0:])^k64)
-		binary.LittleEndian.PutUint64(s[8:], binary.LittleEndian.Uint64(s[8:])^k64)
-		binary.LittleEndian.PutUint64(s[16:], binary.LittleEndian.Uint64(s[16:])^k64)
-		binary.LittleEndian.PutUint64(s[24:], binary.LittleEndian.Uint64(s[24:])^k64)
-	}
-	for ; i+8 <= len(b); i += 8 {
-		binary.LittleEndian.PutUint64(b[i:], binary.LittleEndian.Uint64(b[i:])^k64)
-	}
-	for ; i < len(b); i++ {
-		b[i] ^= key[(off+i)&3]
-	}
-	return (off + len(b)) & 3
+	return wsmask.Mask(key, off, b)
 }

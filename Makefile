@@ -1,0 +1,14 @@
+# Benchmarks (issue 7). See docs/BENCHMARKS.md.
+#   make bench          full suite (~4 min on 2 cores): updates docs/BENCHMARKS.md and docs/bench.svg
+#   make bench-smoke    the same suite with tiny sizes (seconds), for CI; writes nothing in the tree
+#   make bench-profile  CPU profiles of tunneld and both localproxies on the one-stream path
+.PHONY: bench bench-smoke bench-profile
+
+bench:
+	bench/run.sh
+
+bench-smoke:
+	bench/run.sh --smoke
+
+bench-profile:
+	bench/run.sh --profile

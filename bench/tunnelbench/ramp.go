@@ -1,0 +1,420 @@
+package main
+
+import (
+	"bufio"
+	"crypto/tls"
+	"encoding/binary"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/adit-project/adit/internal/wire"
+)
+
+const rampService = "bench"
+
+// raiseNofile raises the soft open-file limit to the hard one.
+func raiseNofile() uint64 {
+	var l syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l) != nil {
+		return 0
+	}
+	l.Cur = l.Max
+	syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l)
+	return l.Max
+}
+
+// cmdPeers is the destination side of the ramp, in its own process so
+// that each process needs one descriptor per tunnel. It reads one access
+// token per line on stdin, connects a destination peer for each (at most
+// 64 at a time) and answers "ok" or "err ..." per token, in any order.
+// Every peer echoes the DATA messages it receives. EOF on stdin ends it.
+func cmdPeers(args []string) error {
+	fs := flag.NewFlagSet("peers", flag.ContinueOnError)
+	endpoint := fs.String("endpoint", "", "tunneld HOST:PORT")
+	ca := fs.String("ca", "", "CA file for TLS (empty = plain)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	raiseNofile()
+	var tlsCfg *tls.Config
+	if *ca != "" {
+		var err error
+		if tlsCfg, err = tlsConfigFromCA(*ca); err != nil {
+			return err
+		}
+	}
+	var outMu sync.Mutex
+	out := bufio.NewWriter(os.Stdout)
+	say := func(s string) {
+		outMu.Lock()
+		out.WriteString(s + "\n")
+		out.Flush()
+		outMu.Unlock()
+	}
+	var peers []*wsPeer
+	var pmu sync.Mutex
+	sem := make(chan struct{}, 64)
+	var wg sync.WaitGroup
+	sc := bufio.NewScanner(os.Stdin)
+	for sc.Scan() {
+		token := strings.TrimSpace(sc.Text())
+		if token == "" {
+			continue
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p, err := dialPeer(*endpoint, tlsCfg, "destination", token, 30*time.Second)
+			<-sem
+			if err != nil {
+				say("err " + strings.ReplaceAll(err.Error(), "\n", " "))
+				return
+			}
+			pmu.Lock()
+			peers = append(peers, p)
+			pmu.Unlock()
+			say("ok")
+			go echoPeer(p)
+		}()
+	}
+	wg.Wait()
+	pmu.Lock()
+	for _, p := range peers {
+		p.close()
+	}
+	pmu.Unlock()
+	return nil
+}
+
+func echoPeer(p *wsPeer) {
+	var m wire.Message
+	for {
+		if err := p.read(&m); err != nil {
+			p.close()
+			return
+		}
+		if m.Type == wire.TypeData {
+			out := wire.Message{Type: wire.TypeData, StreamID: m.StreamID, ServiceID: m.ServiceID, ConnectionID: m.ConnectionID, Payload: m.Payload}
+			if p.send(&out) != nil {
+				p.close()
+				return
+			}
+		}
+	}
+}
+
+// rampStep is what the ramp measured at one number of tunnels.
+type rampStep struct {
+	Tunnels        int     `json:"tunnels"`
+	OpenSeconds    float64 `json:"open_seconds"`    // OpenTunnel calls for the tunnels added at this step
+	ConnectSeconds float64 `json:"connect_seconds"` // connecting both peers of the tunnels added at this step
+	RSSKB          int64   `json:"rss_kb"`
+	GoMemKB        int64   `json:"go_mem_kb"` // HeapInuse+StackInuse from /debug/pprof/heap
+	PerTunnelB     float64 `json:"per_tunnel_bytes"`
+	GoPerTunnelB   float64 `json:"go_per_tunnel_bytes"`
+	CPUCores       float64 `json:"cpu_cores"`
+	PeersCPU       float64 `json:"peers_cpu_cores"` // both bench peer processes
+	Sent           int64   `json:"sent"`
+	Lost           int64   `json:"lost"`
+	Lat            latResult
+}
+
+type rampResult struct {
+	Target    int        `json:"target"`
+	MaxFit    int        `json:"max_fit"` // tunnels that fit tunneld's open-file limit
+	Nofile    uint64     `json:"nofile"`
+	BaseRSSKB int64      `json:"base_rss_kb"`
+	BaseGoKB  int64      `json:"base_go_kb"`
+	Steps     []rampStep `json:"steps"`
+	PeakRSSKB int64      `json:"peak_rss_kb"`
+	Err       string     `json:"error,omitempty"`
+}
+
+// srcPeer is a source peer of the ramp; it sends one 64-byte DATA per
+// second and measures the round trip of the echo.
+type srcPeer struct {
+	p    *wsPeer
+	sent atomic.Int64
+	recv atomic.Int64
+}
+
+type rampCollector struct {
+	base   time.Time
+	mu     sync.Mutex
+	on     bool
+	lat    []time.Duration
+	closed atomic.Int64
+}
+
+func (rc *rampCollector) add(d time.Duration) {
+	rc.mu.Lock()
+	if rc.on {
+		rc.lat = append(rc.lat, d)
+	}
+	rc.mu.Unlock()
+}
+
+func (sp *srcPeer) run(rc *rampCollector, period time.Duration, stop <-chan struct{}) {
+	msg := wire.Message{Type: wire.TypeStreamStart, StreamID: 1, ServiceID: rampService, ConnectionID: 1}
+	if sp.p.send(&msg) != nil {
+		rc.closed.Add(1)
+		return
+	}
+	go func() {
+		var m wire.Message
+		for {
+			if err := sp.p.read(&m); err != nil {
+				rc.closed.Add(1)
+				return
+			}
+			if m.Type == wire.TypeData && len(m.Payload) >= 8 {
+				ts := time.Duration(binary.BigEndian.Uint64(m.Payload))
+				rc.add(time.Since(rc.base) - ts)
+				sp.recv.Add(1)
+			}
+		}
+	}()
+	payload := make([]byte, 64)
+	t := time.NewTimer(time.Duration(rand.Int64N(int64(period))))
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		binary.BigEndian.PutUint64(payload, uint64(time.Since(rc.base)))
+		d := wire.Message{Type: wire.TypeData, StreamID: 1, ServiceID: rampService, ConnectionID: 1, Payload: payload}
+		if sp.p.send(&d) != nil {
+			return
+		}
+		sp.sent.Add(1)
+		t.Reset(period)
+	}
+}
+
+// ramp starts its own tunneld and grows the number of connected tunnels
+// through steps, measuring at each.
+func ramp(cfg *config, bin, self, dir string, log func(string, ...any)) (res rampResult) {
+	res.Nofile = raiseNofile()
+	td, err := startTunneld(filepath.Join(bin, "tunneld"), dir, "tunneld-ramp", false)
+	if err != nil {
+		res.Err = err.Error()
+		return
+	}
+	defer td.stop()
+	time.Sleep(500 * time.Millisecond)
+	res.BaseRSSKB = procStatusKB(td.pid(), "VmRSS")
+	res.BaseGoKB = goMemKB(td.pprof)
+	steps := cfg.rampSteps
+	res.Target = steps[len(steps)-1]
+	// tunneld holds two sockets per tunnel; leave 64 descriptors spare.
+	res.MaxFit = (int(res.Nofile) - fdCount(td.pid()) - 64) / 2
+	child := exec.Command(self, "peers", "-endpoint", td.addr)
+	stdin, _ := child.StdinPipe()
+	stdout, _ := child.StdoutPipe()
+	child.Stderr = os.Stderr
+	if err := child.Start(); err != nil {
+		res.Err = err.Error()
+		return
+	}
+	lines := newLineReader(stdout)
+	defer func() {
+		stdin.Close()
+		done := make(chan struct{})
+		go func() { child.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			child.Process.Kill()
+			<-done
+		}
+	}()
+	rc := &rampCollector{base: time.Now()}
+	stop := make(chan struct{})
+	defer close(stop)
+	var peers []*srcPeer
+	defer func() {
+		for _, sp := range peers {
+			sp.p.close()
+		}
+	}()
+	for _, want := range steps {
+		if want > res.MaxFit {
+			log("ramp: %d tunnels do not fit the open-file limit %d; stopping at %d", want, res.Nofile, res.MaxFit)
+			want = res.MaxFit
+		}
+		if want <= len(peers) {
+			break
+		}
+		t0 := time.Now()
+		add := want - len(peers)
+		toks, err := openMany(td.api, add, 16)
+		if err != nil {
+			res.Err = err.Error()
+			return
+		}
+		tOpen := time.Since(t0)
+		t0 = time.Now()
+		for _, t := range toks {
+			fmt.Fprintln(stdin, t.DestinationAccessToken)
+		}
+		for range toks {
+			l, err := lines.next(60 * time.Second)
+			if err != nil {
+				res.Err = "destination peers: " + err.Error()
+				return
+			}
+			if l != "ok" {
+				res.Err = "destination peer: " + l
+				return
+			}
+		}
+		newPeers := make([]*srcPeer, len(toks))
+		var wg sync.WaitGroup
+		var firstErr atomic.Value
+		sem := make(chan struct{}, 64)
+		for i, t := range toks {
+			sem <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				p, err := dialPeer(td.addr, nil, "source", t.SourceAccessToken, 30*time.Second)
+				if err != nil {
+					firstErr.CompareAndSwap(nil, err.Error())
+					return
+				}
+				newPeers[i] = &srcPeer{p: p}
+			}()
+		}
+		wg.Wait()
+		if e := firstErr.Load(); e != nil {
+			res.Err = "source peer: " + e.(string)
+			return
+		}
+		for _, sp := range newPeers {
+			peers = append(peers, sp)
+			go sp.run(rc, cfg.rampPeriod, stop)
+		}
+		st := rampStep{Tunnels: len(peers), OpenSeconds: tOpen.Seconds(), ConnectSeconds: time.Since(t0).Seconds()}
+		log("ramp: %d tunnels connected (%d added: %.1fs to open, %.1fs to connect both peers)", st.Tunnels, add, st.OpenSeconds, st.ConnectSeconds)
+		time.Sleep(cfg.rampSettle) // every new peer sends at least once
+		var sent0, recv0 int64
+		for _, sp := range peers {
+			sent0 += sp.sent.Load()
+			recv0 += sp.recv.Load()
+		}
+		rc.mu.Lock()
+		rc.on, rc.lat = true, rc.lat[:0]
+		rc.mu.Unlock()
+		var profDone chan struct{}
+		if cfg.profile && st.Tunnels >= res.MaxFit || cfg.profile && want == steps[len(steps)-1] {
+			profDone = make(chan struct{})
+			go func() {
+				defer close(profDone)
+				f := filepath.Join(filepath.Dir(dir), "profiles", fmt.Sprintf("ramp-%d-tunneld.pprof", st.Tunnels))
+				if err := fetchProfile(td.pprof, f, cfg.rampWindow); err != nil {
+					log("ramp profile: %v", err)
+				}
+			}()
+		}
+		c0, w0 := cpuTime(td.pid()), time.Now()
+		p0 := cpuTime(os.Getpid()) + cpuTime(child.Process.Pid)
+		time.Sleep(cfg.rampWindow)
+		c1, w1 := cpuTime(td.pid()), time.Now()
+		p1 := cpuTime(os.Getpid()) + cpuTime(child.Process.Pid)
+		if profDone != nil {
+			<-profDone
+		}
+		rc.mu.Lock()
+		rc.on = false
+		lat := append([]time.Duration(nil), rc.lat...)
+		rc.mu.Unlock()
+		time.Sleep(300 * time.Millisecond) // let echoes of the window arrive before counting
+		var sent1, recv1 int64
+		for _, sp := range peers {
+			sent1 += sp.sent.Load()
+			recv1 += sp.recv.Load()
+		}
+		st.CPUCores = float64(c1-c0) / float64(w1.Sub(w0))
+		st.PeersCPU = float64(p1-p0) / float64(w1.Sub(w0))
+		st.RSSKB = procStatusKB(td.pid(), "VmRSS")
+		st.GoMemKB = goMemKB(td.pprof)
+		st.PerTunnelB = float64(st.RSSKB-res.BaseRSSKB) * 1024 / float64(st.Tunnels)
+		st.GoPerTunnelB = float64(st.GoMemKB-res.BaseGoKB) * 1024 / float64(st.Tunnels)
+		st.Sent = sent1 - sent0
+		st.Lost = max(0, (sent1-sent0)-(recv1-recv0))
+		st.Lat = quantiles(lat)
+		log("ramp: %d tunnels: rss %d MiB (%.0f B/tunnel), cpu %.2f cores (peers %.2f), rtt p50 %.0fµs p99 %.0fµs max %.0fµs, %d msgs, %d closed",
+			st.Tunnels, st.RSSKB>>10, st.PerTunnelB, st.CPUCores, st.PeersCPU, st.Lat.P50, st.Lat.P99, st.Lat.Max, st.Lat.N, rc.closed.Load())
+		res.Steps = append(res.Steps, st)
+		if st.Tunnels >= res.MaxFit {
+			break
+		}
+	}
+	res.PeakRSSKB = procStatusKB(td.pid(), "VmHWM")
+	if n := rc.closed.Load(); n > 0 {
+		res.Err = fmt.Sprintf("%d source peers lost their connection", n)
+	}
+	return res
+}
+
+// openMany opens n tunnels with the given concurrency.
+func openMany(api *apiClient, n, workers int) ([]openedTunnel, error) {
+	out := make([]openedTunnel, n)
+	var next atomic.Int64
+	var firstErr atomic.Value
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || firstErr.Load() != nil {
+					return
+				}
+				t, err := api.openTunnel(rampService)
+				if err != nil {
+					firstErr.CompareAndSwap(nil, err.Error())
+					return
+				}
+				out[i] = t
+			}
+		}()
+	}
+	wg.Wait()
+	if e := firstErr.Load(); e != nil {
+		return nil, fmt.Errorf("%s", e.(string))
+	}
+	return out, nil
+}
+
+// goMemKB reads HeapInuse+StackInuse from tunneld's pprof heap page.
+func goMemKB(pprofAddr string) int64 {
+	resp, err := httpGet("http://" + pprofAddr + "/debug/pprof/heap?debug=1&gc=1")
+	if err != nil {
+		return 0
+	}
+	var heap, stack int64
+	for _, l := range strings.Split(resp, "\n") {
+		if v, ok := strings.CutPrefix(l, "# HeapInuse = "); ok {
+			fmt.Sscan(v, &heap)
+		}
+		if v, ok := strings.CutPrefix(l, "# StackInuse = "); ok {
+			fmt.Sscan(v, &stack)
+		}
+	}
+	return (heap + stack) >> 10
+}
