@@ -55,16 +55,7 @@ func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
 func parseOptions(args []string, getenv func(string) string, out io.Writer) (*options, error) {
 	o := &options{}
 	fs := newFlagSet(o, out)
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	if o.config == "" {
-		o.config = getenv("TUNNELAGENT_CONFIG")
-	}
-	if err := flagconf.Apply(fs, "TUNNELAGENT_", getenv, o.config); err != nil {
+	if err := flagconf.Parse(fs, args, "TUNNELAGENT_", getenv); err != nil {
 		return nil, err
 	}
 	if o.version {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"flag"
-	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -74,16 +73,7 @@ func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
 func parseOptions(args []string, getenv func(string) string, out io.Writer) (*options, error) {
 	o := &options{}
 	fs := newFlagSet(o, out)
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	if !isSet(fs, "config") && getenv("TUNNELD_CONFIG") != "" {
-		o.configFile = getenv("TUNNELD_CONFIG")
-	}
-	if err := flagconf.Apply(fs, "TUNNELD_", getenv, o.configFile); err != nil {
+	if err := flagconf.Parse(fs, args, "TUNNELD_", getenv); err != nil {
 		return nil, err
 	}
 	o.cfg.AdminAccessKeyID = getenv("TUNNELD_ACCESS_KEY_ID")
@@ -92,10 +82,4 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 		o.cfg.TLSHosts = strings.Split(o.tlsHosts, ",")
 	}
 	return o, nil
-}
-
-func isSet(fs *flag.FlagSet, name string) bool {
-	found := false
-	fs.Visit(func(f *flag.Flag) { found = found || f.Name == name })
-	return found
 }

@@ -80,3 +80,21 @@ func ReadFile(path string) (map[string]string, error) {
 	}
 	return out, nil
 }
+
+// Parse parses args into fs, refusing positional arguments, then fills the
+// flags the command line left unset with Apply. The config file is the
+// value of fs's flag "config" if there is one and it is set, else the
+// variable envPrefix+"CONFIG".
+func Parse(fs *flag.FlagSet, args []string, envPrefix string, getenv func(string) string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	file := getenv(envPrefix + "CONFIG")
+	if f := fs.Lookup("config"); f != nil && f.Value.String() != "" {
+		file = f.Value.String()
+	}
+	return Apply(fs, envPrefix, getenv, file)
+}
