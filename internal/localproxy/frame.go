@@ -35,6 +35,7 @@ type frame struct {
 	q        *outq   // owning queue
 	credit   bool    // holds q's DATA credit
 	op       byte    // WebSocket opcode; 0 means binary
+	after    func()  // runs once the frame is written or discarded, or nil
 }
 
 // free returns the frame's buffer and credit.
@@ -46,6 +47,11 @@ func (f *frame) free() {
 	if f.credit {
 		f.credit = false
 		<-f.q.credit
+	}
+	if f.after != nil {
+		after := f.after
+		f.after = nil
+		after()
 	}
 }
 

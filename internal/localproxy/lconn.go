@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -35,7 +36,10 @@ type lconn struct {
 	in       *inbox
 	ctx      context.Context // ends with the connection; stops dialing and waits
 	cancel   context.CancelFunc
-	done     func() // releases the source's accept slot, if any
+	done     func() // releases the source's accept slot, if any (idempotent)
+	// resetHoldsSlot is set when the reset frame releases the accept slot
+	// once written; slotReleased when serve ended without one.
+	resetHoldsSlot, slotReleased atomic.Bool
 
 	mu    sync.Mutex
 	nc    net.Conn        // nil while a destination dials; guarded by mu
@@ -55,6 +59,25 @@ func (c *lconn) setConn(nc net.Conn) bool {
 		c.raw, _ = sc.SyscallConn()
 	}
 	return true
+}
+
+// releaseSlot frees the accept slot when serve ends, unless a pending reset
+// frame frees it once written.
+func (c *lconn) releaseSlot() {
+	if c.done == nil {
+		return
+	}
+	c.slotReleased.Store(true)
+	if !c.resetHoldsSlot.Load() {
+		c.done()
+	}
+}
+
+// peerClosed reports whether the peer reset the connection.
+func (c *lconn) peerClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state == connPeerClosed
 }
 
 // transition moves to state st if the connection is still open and
@@ -78,7 +101,15 @@ func (c *lconn) endLocal(err error) {
 	}
 	c.s.forget(c)
 	m := wire.Message{Type: c.reset, StreamID: c.streamID, ServiceID: c.wireSvc, ConnectionID: c.wireConn}
-	c.s.sched.push(c.out, controlFrame(&m))
+	f := controlFrame(&m)
+	if c.done != nil && !c.slotReleased.Load() {
+		// The source's accept slot is freed only once the peer has been
+		// told: otherwise the next connection's start can overtake this
+		// reset and exceed the destination's connection limit.
+		c.resetHoldsSlot.Store(true)
+		f.after = c.done
+	}
+	c.s.sched.push(c.out, f)
 	c.s.wake() // endLocal may run on the WebSocket reader: never write here
 	c.in.abort()
 	c.cancel()
@@ -102,7 +133,11 @@ func (c *lconn) endPeer() {
 	}
 	c.s.sched.drop(c.out)
 	if nc == nil {
-		c.cancel() // still dialing: give up
+		// Still dialing: let the dial finish so that the bytes the peer
+		// sent before its reset still reach the service (serve delivers
+		// them, then closes); a failed dial simply ends the connection.
+		c.in.finish()
+		c.log.Debug("connection reset by peer while connecting")
 		return
 	}
 	nc.SetReadDeadline(time.Unix(1, 0)) // stop the local reader
@@ -149,7 +184,7 @@ func (c *lconn) deliver(ctx context.Context, p []byte) {
 // reads the local socket while a second goroutine writes to it.
 func (c *lconn) serve(dial func(context.Context) (net.Conn, error)) {
 	defer c.s.wg.Done()
-	defer c.done()
+	defer c.releaseSlot()
 	defer c.cancel()
 	c.mu.Lock()
 	nc := c.nc
@@ -164,6 +199,10 @@ func (c *lconn) serve(dial func(context.Context) (net.Conn, error)) {
 			return
 		}
 		if !c.setConn(nc) {
+			if c.peerClosed() {
+				nc.SetWriteDeadline(time.Now().Add(c.s.cfg.LocalWriteTimeout))
+				c.writeLoop(nc) // deliver what arrived before the reset
+			}
 			nc.Close()
 			return
 		}

@@ -114,9 +114,38 @@ func (e *engine) acceptLoop(l *listener) {
 			}
 			continue
 		}
-		if s := e.current(); s == nil || !s.startSourceConn(l.id, nc, release) {
+		e.handOff(l, nc, release)
+	}
+}
+
+// handOff gives an accepted connection to the ready session. When the
+// session ends meanwhile (the accept loop was already blocked in Accept
+// when the relay connection dropped), the connection waits for the next
+// session, as connections still in the backlog do, until Run ends.
+func (e *engine) handOff(l *listener, nc net.Conn, release func()) {
+	var last *session
+	for {
+		s := e.current()
+		switch {
+		case s == nil:
+			if !e.waitSession() {
+				nc.Close()
+				release()
+				return
+			}
+			continue
+		case s != last:
+			if s.startSourceConn(l.id, nc, release) {
+				return
+			}
+			last = s // closing: wait for its successor
+		}
+		select {
+		case <-time.After(20 * time.Millisecond):
+		case <-e.stopped:
 			nc.Close()
 			release()
+			return
 		}
 	}
 }

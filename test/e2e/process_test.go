@@ -1,0 +1,55 @@
+package e2e
+
+import (
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/adit-project/adit/internal/sigv4"
+)
+
+// TestTunneldRestart: all three programs as processes. tunneld is stopped
+// with SIGTERM (it sends Close 1001 "going away", which the proxies treat
+// as a lost connection) and started again on the same address and data
+// directory; both proxies reconnect with their access and client tokens
+// and new connections work. Then SIGTERM to a proxy ends it with status 0.
+func TestTunneldRestart(t *testing.T) {
+	t.Parallel()
+	key := sigv4.GenerateKey("admin")
+	dataDir := t.TempDir()
+	td, in := startTunneldProc(t, dataDir, key)
+	svc := checksumServer(t)
+	port := itoa(freePort(t))
+	_, src, dst, _ := pair(t, in, []string{"SSH"}, "SSH="+svc, "-s", "SSH="+port)
+	addr := "127.0.0.1:" + port
+	if err := checksumExchange(addr, 1<<20, 1<<20, 30*time.Second); err != nil {
+		t.Fatalf("before the restart: %v", err)
+	}
+
+	td.signal(t, syscall.SIGTERM)
+	if code := td.waitExit(t, 20*time.Second); code != 0 {
+		t.Errorf("tunneld exited with status %d after SIGTERM, want 0", code)
+	}
+	for _, p := range []*proc{src, dst} {
+		p.waitMatches(t, reLost, 1, waitFor)
+		if !p.running() {
+			t.Fatalf("%s exited when tunneld went away; output:\n%s", p.name, p.output())
+		}
+	}
+	startTunneldProc(t, dataDir, key, "--listen", in.Addr)
+	for _, p := range []*proc{src, dst} {
+		p.waitMatches(t, reConnected, 2, waitFor)
+	}
+	for i := range 3 {
+		if err := checksumExchange(addr, 1<<20, 1<<20, 30*time.Second); err != nil {
+			t.Fatalf("connection %d after the restart: %v", i, err)
+		}
+	}
+
+	for _, p := range []*proc{src, dst} {
+		p.signal(t, syscall.SIGTERM)
+		if code := p.waitExit(t, exitBound); code != 0 {
+			t.Errorf("%s exited with status %d after SIGTERM, want 0", p.name, code)
+		}
+	}
+}
