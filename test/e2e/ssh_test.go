@@ -42,12 +42,18 @@ func requireOpenSSH(t *testing.T) {
 	t.Skip(msg)
 }
 
-// TestOpenSSH: a real OpenSSH session through the tunnel. sshd runs as the
-// destination's service on a loopback port with a temporary host key and
-// key authentication for the current user; ssh connects to the source
-// proxy's port and runs `echo ok`.
-func TestOpenSSH(t *testing.T) {
-	t.Parallel()
+// sshServer is a temporary sshd on a loopback port with key
+// authentication for the current user.
+type sshServer struct {
+	port    string
+	userKey string
+	user    string
+	dir     string
+}
+
+// startSSHD starts sshd with a temporary host key and authorized key.
+func startSSHD(t *testing.T) *sshServer {
+	t.Helper()
 	requireOpenSSH(t)
 	me, err := user.Current()
 	if err != nil {
@@ -77,9 +83,9 @@ func TestOpenSSH(t *testing.T) {
 			t.Fatalf("create the sshd privilege-separation directory: %v", err)
 		}
 	}
-	sshdPort := itoa(freePort(t))
+	port := itoa(freePort(t))
 	cfg := strings.Join([]string{
-		"Port " + sshdPort,
+		"Port " + port,
 		"ListenAddress 127.0.0.1",
 		"HostKey " + hostKey,
 		"PidFile " + filepath.Join(dir, "sshd.pid"),
@@ -99,30 +105,41 @@ func TestOpenSSH(t *testing.T) {
 		t.Fatal(err)
 	}
 	sshd := startProc(t, "sshd", sshdPath, nil, "-D", "-e", "-f", cfgFile)
-	sshd.waitMatches(t, regexp.MustCompile(`Server listening on 127\.0\.0\.1 port `+sshdPort), 1, waitFor)
+	sshd.waitMatches(t, regexp.MustCompile(`Server listening on 127\.0\.0\.1 port `+port), 1, waitFor)
+	return &sshServer{port: port, userKey: userKey, user: me.Username, dir: dir}
+}
 
+// run runs ssh to 127.0.0.1:port (a source proxy's port) with command and
+// stdin, and returns its trimmed stdout.
+func (s *sshServer) run(t *testing.T, port string, stdin io.Reader, command ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	args := append([]string{"-F", "/dev/null", "-p", port, "-i", s.userKey,
+		"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
+		"-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=20", "-o", "LogLevel=ERROR",
+		s.user + "@127.0.0.1"}, command...)
+	cmd := exec.CommandContext(ctx, "ssh", args...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + s.dir}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("ssh %s through the tunnel: %v; stdout %q; stderr:\n%s", strings.Join(command, " "), err, stdout.String(), stderr.String())
+	}
+	return strings.TrimSpace(stdout.String())
+}
+
+// TestOpenSSH: a real OpenSSH session through the tunnel. sshd runs as the
+// destination's service on a loopback port with a temporary host key and
+// key authentication for the current user; ssh connects to the source
+// proxy's port and runs `echo ok`.
+func TestOpenSSH(t *testing.T) {
+	t.Parallel()
+	sshd := startSSHD(t)
 	in := startTunneld(t)
 	srcPort := itoa(freePort(t))
-	pair(t, in, []string{"SSH"}, "SSH=127.0.0.1:"+sshdPort, "-s", "SSH="+srcPort)
-
-	ssh := func(stdin io.Reader, command ...string) string {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		args := append([]string{"-F", "/dev/null", "-p", srcPort, "-i", userKey,
-			"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
-			"-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=20", "-o", "LogLevel=ERROR",
-			me.Username + "@127.0.0.1"}, command...)
-		cmd := exec.CommandContext(ctx, "ssh", args...)
-		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
-		var stdout, stderr bytes.Buffer
-		cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, &stdout, &stderr
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("ssh %s through the tunnel: %v; stdout %q; stderr:\n%s", strings.Join(command, " "), err, stdout.String(), stderr.String())
-		}
-		return strings.TrimSpace(stdout.String())
-	}
-	if out := ssh(nil, "echo", "ok"); out != "ok" {
+	pair(t, in, []string{"SSH"}, "SSH=127.0.0.1:"+sshd.port, "-s", "SSH="+srcPort)
+	if out := sshd.run(t, srcPort, nil, "echo", "ok"); out != "ok" {
 		t.Fatalf("ssh ... echo ok printed %q, want ok", out)
 	}
 	// A bulkier session: 4 MiB of random input, hashed on the other side.
@@ -131,7 +148,7 @@ func TestOpenSSH(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := fmt.Sprintf("%x", sha256.Sum256(data))
-	if out := ssh(bytes.NewReader(data), "sha256sum"); !strings.HasPrefix(out, want) {
+	if out := sshd.run(t, srcPort, bytes.NewReader(data), "sha256sum"); !strings.HasPrefix(out, want) {
 		t.Fatalf("sha256sum over ssh printed %q, want %s", out, want)
 	}
 }

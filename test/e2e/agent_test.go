@@ -1,0 +1,62 @@
+package e2e
+
+import (
+	"regexp"
+	"sync"
+	"testing"
+
+	"github.com/adit-project/adit/internal/server"
+	"github.com/adit-project/adit/internal/servertest"
+)
+
+var (
+	agentOnce sync.Once
+	agentBin  string
+	agentErr  error
+
+	reAgentSubscribed = regexp.MustCompile(`subscribed to notify topic`)
+	reAgentSession    = regexp.MustCompile(`destination session started`)
+)
+
+// tunnelagent returns the tunnelagent binary, building it on first use.
+func tunnelagent(t *testing.T) string {
+	t.Helper()
+	agentOnce.Do(func() { agentBin, agentErr = goBuild("tunnelagent") })
+	if agentErr != nil {
+		t.Fatal(agentErr)
+	}
+	return agentBin
+}
+
+// TestOpenSSHThroughAgent is the device story end to end: tunneld with its
+// embedded MQTT broker, a tunnelagent process on the "device" serving its
+// sshd, an OpenTunnel for the thing, and a source localproxy: ssh reaches
+// the device without anything being started on it by hand.
+func TestOpenSSHThroughAgent(t *testing.T) {
+	t.Parallel()
+	sshd := startSSHD(t)
+	in := servertest.Start(t, server.Config{MQTTListen: "127.0.0.1:0"})
+	agent := startProc(t, "tunnelagent", tunnelagent(t), nil,
+		"--mqtt-url", "mqtt://"+in.Server.MQTTAddr(), "--thing-name", "robot-ssh",
+		"--endpoint", wsEndpoint(in), "--destination-app", "SSH=127.0.0.1:"+sshd.port, "-v", "debug")
+	agent.waitMatches(t, reAgentSubscribed, 1, waitFor)
+
+	var tun servertest.OpenTunnelResult
+	in.MustCall(t, "OpenTunnel", map[string]any{
+		"destinationConfig": map[string]any{"thingName": "robot-ssh", "services": []string{"SSH"}},
+	}, &tun)
+	agent.waitMatches(t, reAgentSession, 1, waitFor)
+
+	srcPort := itoa(freePort(t))
+	startSource(t, wsEndpoint(in), tun.SourceAccessToken, "-s", "SSH="+srcPort)
+	if out := sshd.run(t, srcPort, nil, "echo", "ok"); out != "ok" {
+		t.Fatalf("ssh ... echo ok through the agent printed %q, want ok", out)
+	}
+
+	// Closing the tunnel ends the agent's session; the agent keeps running.
+	in.MustCall(t, "CloseTunnel", map[string]any{"tunnelId": tun.TunnelID}, nil)
+	agent.waitMatches(t, regexp.MustCompile(`destination session ended: tunnel closed`), 1, waitFor)
+	if !agent.running() {
+		t.Errorf("tunnelagent exited after its tunnel closed; it must keep serving")
+	}
+}
