@@ -32,8 +32,8 @@ func (e *engine) connect(ctx context.Context) (*websocket.Conn, *lockedConn, err
 	d := websocket.Dialer{
 		NetDialContext:  func(context.Context, string, string) (net.Conn, error) { return lc, nil },
 		Subprotocols:    []string{e.cfg.Subprotocol},
-		ReadBufferSize:  64 << 10,
-		WriteBufferSize: 256, // gorilla writes only Close frames
+		ReadBufferSize:  4 << 10, // small: payloads bypass it into msgReader's buffer
+		WriteBufferSize: 256,     // gorilla writes only Close frames
 	}
 	h := http.Header{}
 	h["access-token"] = []string{e.cfg.AccessToken}

@@ -49,23 +49,35 @@
 // goroutine. The WebSocket reader never writes to the WebSocket, so it
 // keeps draining the service even when the service is slow to read.
 //
-// Inbound (tunnel → local): a DATA payload is written to the local socket
-// straight from the reader with one non-blocking write when nothing is
-// buffered; what does not fit goes to the connection's inbox, bounded to
-// 128 KiB (one message is always accepted into an empty inbox), which the
-// connection's writer drains. When an inbox is full the reader waits for
-// room, which stops reading the WebSocket and so pushes back through the
-// relay to the sender. If a local application leaves its inbox full for
-// Config.LocalWriteTimeout (5 s by default) its connection is reset
-// (CONNECTION_RESET or STREAM_RESET to the peer, local socket closed, a
-// warning logged): data is never dropped silently, and the other
-// connections resume. A connection the peer resets still gets the bytes
-// buffered before the reset.
+// Inbound (tunnel → local): the session reader reads the WebSocket
+// straight into its own 256 KiB reassembly buffer (gorilla's read buffer
+// is only 4 KiB, so large payloads bypass it) and splits tunnel messages
+// in place, so a DATA payload reaches the local socket without being
+// copied in user space: it is written straight from that buffer with one
+// non-blocking write when nothing is buffered. What does not fit is copied
+// to the connection's inbox (pooled 128 KiB chunks), which the
+// connection's writer drains, all pending chunks with one writev. An
+// inbox holds at most 1 MiB (bytes buffered plus bytes being written) and
+// all inboxes of a session together at most 4 MiB; one message is always
+// accepted into an empty inbox, so a connection whose application keeps up
+// is never held back by the others. Only when a message's connection
+// already has bytes pending and its own or the session's limit is reached
+// does the reader wait, for room made by any connection's writer, which
+// stops reading the WebSocket and so pushes back through the relay to the
+// sender. If that wait lasts Config.LocalWriteTimeout (5 s by default) the
+// connection the message is for is reset (CONNECTION_RESET or
+// STREAM_RESET to the peer, local socket closed, a warning logged): data
+// is never dropped silently, and the other connections resume. A
+// connection the peer resets still gets the bytes buffered before the
+// reset.
 //
 // Memory is therefore bounded by the number of live connections, at most
 // Config.MaxConnsPerService per service: about 64 KiB per idle connection
-// (its read buffer) and at most 384 KiB per saturated one (read buffer,
-// queued frame, two inbox buffers), plus about 200 KiB per session.
+// (its read buffer) and at most 128 KiB more per saturated one (read
+// buffer and queued frame outbound), plus per session about 500 KiB
+// (reassembly buffer, writer batch) and the inbound buffers: at most 4 MiB
+// of bytes in all inboxes, plus one message (64 KiB) per connection that
+// caught up and one partly filled chunk per connection.
 //
 // # Locks
 //

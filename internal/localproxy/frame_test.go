@@ -132,8 +132,8 @@ func TestSchedReleasesCredit(t *testing.T) {
 
 func TestInbox(t *testing.T) {
 	ctx := context.Background()
-	in := newInbox()
-	big := make([]byte, inboxSize-10)
+	in := newInbox(newBudget())
+	big := make([]byte, inboxMax-10)
 	if err := in.put(ctx, big, time.Second); err != nil {
 		t.Fatal(err)
 	}
@@ -148,9 +148,9 @@ func TestInbox(t *testing.T) {
 	// The consumer frees room while the producer waits.
 	done := make(chan error, 1)
 	go func() { done <- in.put(ctx, make([]byte, 100), 5*time.Second) }()
-	bp, st := in.take()
-	if len(*bp) != len(big) || st != inboxOpen {
-		t.Fatalf("take = %d bytes, state %d", len(*bp), st)
+	bp, st := in.take(nil)
+	if chunkLen(bp) != len(big) || st != inboxOpen {
+		t.Fatalf("take = %d bytes, state %d", chunkLen(bp), st)
 	}
 	if n := in.direct([]byte{1}, func(b []byte) int { return len(b) }); n != 0 {
 		t.Error("direct write while the consumer is writing")
@@ -164,21 +164,21 @@ func TestInbox(t *testing.T) {
 		t.Error("direct write while bytes are buffered (reordering)")
 	}
 	in.finish()
-	if bp, st := in.take(); len(*bp) != 100 || st != inboxFinishing {
-		t.Fatalf("take after finish = %d bytes, state %d", len(*bp), st)
+	if bp, st := in.take(nil); chunkLen(bp) != 100 || st != inboxFinishing {
+		t.Fatalf("take after finish = %d bytes, state %d", chunkLen(bp), st)
 	}
 	in.written()
 	if err := in.put(ctx, []byte{1}, time.Second); !errors.Is(err, errInboxClosed) {
 		t.Fatalf("put after finish = %v", err)
 	}
 	in.abort()
-	if bp, st := in.take(); bp != nil || st != inboxAborted {
+	if bp, st := in.take(nil); bp != nil || st != inboxAborted {
 		t.Fatalf("take after abort = %v, %d", bp, st)
 	}
 }
 
 func TestInboxDirect(t *testing.T) {
-	in := newInbox()
+	in := newInbox(newBudget())
 	var got []byte
 	write := func(b []byte) int { n := min(len(b), 3); got = append(got, b[:n]...); return n }
 	if n := in.direct([]byte("hello"), write); n != 3 || string(got) != "hel" {
@@ -190,9 +190,9 @@ func TestInboxDirect(t *testing.T) {
 	if n := in.direct([]byte("!"), write); n != 0 {
 		t.Fatal("direct write jumped the buffered bytes")
 	}
-	bp, _ := in.take()
-	if string(*bp) != "lo" {
-		t.Fatalf("buffered %q", *bp)
+	bp, _ := in.take(nil)
+	if len(bp) != 1 || string(*bp[0]) != "lo" {
+		t.Fatalf("buffered %d chunks", len(bp))
 	}
 }
 
@@ -208,4 +208,54 @@ func TestBackoff(t *testing.T) {
 			t.Errorf("backoff(%d) = %v, want in [%v, %v]", n, d, hi/2, hi)
 		}
 	}
+}
+
+func TestInboxSessionBudget(t *testing.T) {
+	ctx := context.Background()
+	bud := newBudget()
+	// Fill the session with stalled connections, each at its own limit.
+	var stalled []*inbox
+	for range sessionInbound / inboxMax {
+		in := newInbox(bud)
+		if err := in.put(ctx, make([]byte, inboxMax), time.Second); err != nil {
+			t.Fatal(err)
+		}
+		stalled = append(stalled, in)
+	}
+	// A connection that has caught up still gets its message...
+	in := newInbox(bud)
+	if err := in.put(ctx, make([]byte, 100), time.Second); err != nil {
+		t.Fatal(err)
+	}
+	// ...but one with bytes pending waits for room in the session.
+	if err := in.put(ctx, make([]byte, 100), 20*time.Millisecond); !errors.Is(err, errStalled) {
+		t.Fatalf("put over the session budget = %v, want errStalled", err)
+	}
+	// Another connection draining (or ending) makes room.
+	done := make(chan error, 1)
+	go func() { done <- in.put(ctx, make([]byte, 100), 5*time.Second) }()
+	bp, _ := stalled[0].take(nil)
+	stalled[0].written()
+	release(bp)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range stalled[1:] {
+		s.abort()
+	}
+	in.abort()
+	if n := bud.used.Load(); n != 0 {
+		t.Fatalf("budget holds %d bytes after every inbox drained or aborted", n)
+	}
+}
+
+func chunkLen(chunks []*[]byte) int {
+	n := 0
+	for _, c := range chunks {
+		n += len(*c)
+		if cap(*c) != inboxSize || len(*c) > inboxSize {
+			panic("inbox chunk of the wrong size")
+		}
+	}
+	return n
 }

@@ -4,13 +4,20 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
-// inboxSize bounds the bytes buffered for one local connection on the way
-// from the tunnel to the local socket. One message is always accepted into
-// an empty inbox.
-const inboxSize = 128 << 10
+// Inbound buffering limits (tunnel → local). A connection may hold up to
+// inboxMax bytes (buffered plus being written) and a session up to
+// sessionInbound bytes over all its connections; one message is always
+// accepted into an empty inbox, so a connection that has caught up is
+// never held back by the others.
+const (
+	inboxSize      = 128 << 10 // pooled chunk capacity
+	inboxMax       = 1 << 20
+	sessionInbound = 4 << 20
+)
 
 // inboxPool holds *[]byte with capacity inboxSize.
 var inboxPool = sync.Pool{New: func() any {
@@ -30,19 +37,39 @@ var (
 	errStalled     = errors.New("local application is not reading")
 )
 
+// budget is a session's account of inbound bytes held by its inboxes. The
+// session's only producer (the WebSocket reader) waits on space when a
+// message does not fit; every consumer signals it when it frees bytes.
+type budget struct {
+	used  atomic.Int64
+	space chan struct{} // capacity 1
+}
+
+func newBudget() *budget { return &budget{space: make(chan struct{}, 1)} }
+
+// free returns n bytes to the budget and wakes the producer.
+func (b *budget) free(n int) {
+	if n > 0 {
+		b.used.Add(-int64(n))
+		signal(b.space)
+	}
+}
+
 // inbox is the bounded buffer between the session reader (producer) and a
 // local connection's writer (consumer).
 type inbox struct {
-	mu    sync.Mutex
-	buf   *[]byte       // pending bytes, nil when empty; guarded by mu
-	state int           // guarded by mu
-	busy  bool          // a goroutine is writing to the socket; guarded by mu
-	ready chan struct{} // capacity 1: data or a state change for the writer
-	space chan struct{} // capacity 1: the writer took the pending bytes
+	mu      sync.Mutex
+	bud     *budget
+	chunks  []*[]byte     // pending bytes in pooled chunks, only the last one partly filled; guarded by mu
+	pending int           // bytes in chunks; guarded by mu
+	writing int           // bytes taken by the consumer, not yet written; guarded by mu
+	state   int           // guarded by mu
+	busy    bool          // a goroutine is writing to the socket; guarded by mu
+	ready   chan struct{} // capacity 1: data or a state change for the writer
 }
 
-func newInbox() *inbox {
-	return &inbox{ready: make(chan struct{}, 1), space: make(chan struct{}, 1)}
+func newInbox(bud *budget) *inbox {
+	return &inbox{bud: bud, ready: make(chan struct{}, 1)}
 }
 
 func signal(c chan struct{}) {
@@ -63,11 +90,21 @@ func (in *inbox) put(ctx context.Context, p []byte, timeout time.Duration) error
 			in.mu.Unlock()
 			return errInboxClosed
 		}
-		if in.buf == nil {
-			in.buf = inboxPool.Get().(*[]byte)
-		}
-		if b := *in.buf; len(b) == 0 || len(b)+len(p) <= inboxSize {
-			*in.buf = append(b, p...)
+		if in.pending == 0 || (in.pending+in.writing+len(p) <= inboxMax &&
+			in.bud.used.Load()+int64(len(p)) <= sessionInbound) {
+			in.pending += len(p)
+			in.bud.used.Add(int64(len(p)))
+			for len(p) > 0 {
+				n := len(in.chunks)
+				if n == 0 || len(*in.chunks[n-1]) == inboxSize {
+					in.chunks = append(in.chunks, inboxPool.Get().(*[]byte))
+					n++
+				}
+				c := in.chunks[n-1]
+				k := min(len(p), inboxSize-len(*c))
+				*c = append(*c, p[:k]...)
+				p = p[k:]
+			}
 			in.mu.Unlock()
 			signal(in.ready)
 			return nil
@@ -78,7 +115,7 @@ func (in *inbox) put(ctx context.Context, p []byte, timeout time.Duration) error
 			defer timer.Stop()
 		}
 		select {
-		case <-in.space:
+		case <-in.bud.space:
 		case <-timer.C:
 			return errStalled
 		case <-ctx.Done():
@@ -92,7 +129,7 @@ func (in *inbox) put(ctx context.Context, p []byte, timeout time.Duration) error
 // (the caller puts the rest). write must not block.
 func (in *inbox) direct(p []byte, write func([]byte) int) int {
 	in.mu.Lock()
-	if in.state != inboxOpen || in.busy || in.buf != nil {
+	if in.state != inboxOpen || in.busy || in.pending != 0 {
 		in.mu.Unlock()
 		return 0
 	}
@@ -102,7 +139,7 @@ func (in *inbox) direct(p []byte, write func([]byte) int) int {
 	in.mu.Lock()
 	in.busy = false
 	// The consumer may have found us busy and gone back to waiting.
-	wake := in.buf != nil || in.state != inboxOpen
+	wake := in.pending != 0 || in.state != inboxOpen
 	in.mu.Unlock()
 	if wake {
 		signal(in.ready)
@@ -110,40 +147,55 @@ func (in *inbox) direct(p []byte, write func([]byte) int) int {
 	return n
 }
 
-// take removes and returns the pending bytes (nil if none) and the state;
-// the consumer is then busy writing them until it calls written. It gives
-// the buffer back with release.
-func (in *inbox) take() (*[]byte, int) {
+// take moves the pending chunks to dst (nothing if none) and returns it
+// with the state; the consumer is then busy writing them until it calls
+// written. It gives the chunks back with release.
+func (in *inbox) take(dst []*[]byte) ([]*[]byte, int) {
 	in.mu.Lock()
 	if in.busy {
 		in.mu.Unlock()
-		return nil, inboxOpen // a direct write is in progress; wait for ready
+		return dst, inboxOpen // a direct write is in progress; wait for ready
 	}
-	b, st := in.buf, in.state
-	in.buf = nil
-	if st == inboxAborted && b != nil {
-		release(b)
-		b = nil
+	st, n := in.state, in.pending
+	if st == inboxAborted {
+		in.dropLocked()
+		in.mu.Unlock()
+		in.bud.free(n)
+		return dst, st
 	}
-	in.busy = b != nil
+	dst = append(dst, in.chunks...)
+	clear(in.chunks)
+	in.chunks, in.pending = in.chunks[:0], 0
+	in.busy = n != 0
+	in.writing = n
 	in.mu.Unlock()
-	if b != nil {
-		signal(in.space)
-	}
-	return b, st
+	return dst, st
+}
+
+// dropLocked discards the pending chunks; the caller holds mu and frees
+// the budget.
+func (in *inbox) dropLocked() {
+	release(in.chunks)
+	clear(in.chunks)
+	in.chunks, in.pending = in.chunks[:0], 0
 }
 
 // written ends the consumer's write of what take returned.
 func (in *inbox) written() {
 	in.mu.Lock()
 	in.busy = false
+	n := in.writing
+	in.writing = 0
 	in.mu.Unlock()
+	in.bud.free(n)
 }
 
-// release returns an inbox buffer to the pool.
-func release(b *[]byte) {
-	*b = (*b)[:0]
-	inboxPool.Put(b)
+// release returns inbox chunks to the pool.
+func release(chunks []*[]byte) {
+	for _, c := range chunks {
+		*c = (*c)[:0]
+		inboxPool.Put(c)
+	}
 }
 
 // finish lets the writer deliver what is buffered and then close.
@@ -157,11 +209,13 @@ func (in *inbox) setState(st int) {
 	if in.state < st {
 		in.state = st
 	}
-	if st == inboxAborted && in.buf != nil {
-		release(in.buf)
-		in.buf = nil
+	dropped := 0
+	if st == inboxAborted {
+		dropped = in.pending
+		in.dropLocked()
 	}
 	in.mu.Unlock()
 	signal(in.ready)
-	signal(in.space)
+	in.bud.free(dropped)
+	signal(in.bud.space) // the producer may be waiting for this inbox
 }

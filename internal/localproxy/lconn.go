@@ -186,6 +186,7 @@ func (c *lconn) serve(dial func(context.Context) (net.Conn, error)) {
 	defer c.s.wg.Done()
 	defer c.releaseSlot()
 	defer c.cancel()
+	defer c.in.abort() // returns whatever is still buffered to the session budget
 	c.mu.Lock()
 	nc := c.nc
 	c.mu.Unlock()
@@ -242,14 +243,25 @@ func (c *lconn) readLoop(nc net.Conn) {
 	}
 }
 
-// writeLoop drains the inbox into the local socket.
+// writeLoop drains the inbox into the local socket, all pending chunks
+// with one writev.
 func (c *lconn) writeLoop(nc net.Conn) {
+	var chunks []*[]byte
+	var bufs net.Buffers
 	for {
-		bp, st := c.in.take()
-		if bp != nil {
-			_, err := nc.Write(*bp)
+		var st int
+		chunks, st = c.in.take(chunks[:0])
+		if len(chunks) > 0 {
+			bufs = bufs[:0]
+			for _, b := range chunks {
+				bufs = append(bufs, *b)
+			}
+			wb := bufs
+			_, err := wb.WriteTo(nc)
+			clear(bufs)
 			c.in.written()
-			release(bp)
+			release(chunks)
+			clear(chunks)
 			if err != nil {
 				c.endLocal(err)
 				return

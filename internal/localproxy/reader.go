@@ -25,10 +25,10 @@ func (r *reader) loop(ctx context.Context, s *session) error {
 			return err
 		}
 	}
-	fr := wire.NewReader(&wsStream{ws: s.ws})
+	fr := newMsgReader(&wsStream{ws: s.ws})
 	var m wire.Message
 	for {
-		b, err := fr.Next()
+		b, err := fr.next()
 		if err != nil {
 			return readError(err)
 		}

@@ -53,7 +53,7 @@ type realRelay struct {
 	conns []net.Conn // forwarded client connections
 }
 
-func newRealRelay(t *testing.T, services ...string) *realRelay {
+func newRealRelay(t testing.TB, services ...string) *realRelay {
 	srv, err := relay.New(relay.Config{Auth: &tokenAuth{services: services, used: map[string]bool{}, bound: map[string]string{}},
 		Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
 	if err != nil {
@@ -97,7 +97,7 @@ func (rr *realRelay) cutAll() {
 }
 
 // startRealPair starts destination then source against the real relay.
-func startRealPair(t *testing.T, rr *realRelay, dst, src localproxy.Config) (s, d *proxy, addrs []string) {
+func startRealPair(t testing.TB, rr *realRelay, dst, src localproxy.Config) (s, d *proxy, addrs []string) {
 	t.Helper()
 	d = startProxy(t, dst)
 	d.waitConnected(t)

@@ -33,7 +33,8 @@ type session struct {
 	ws    *websocket.Conn
 	lc    *lockedConn
 	sched *sched
-	ctrl  *outq // messages that belong to no connection
+	inb   *budget // inbound bytes held by the connections' inboxes
+	ctrl  *outq   // messages that belong to no connection
 	w     wsWriter
 	wg    sync.WaitGroup
 	// ctx is the session's lifetime, set by run before anything reads it;
@@ -47,7 +48,7 @@ type session struct {
 }
 
 func newSession(e *engine, ws *websocket.Conn, lc *lockedConn) *session {
-	s := &session{e: e, cfg: &e.cfg, ws: ws, lc: lc, sched: newSched(), ctrl: newOutq()}
+	s := &session{e: e, cfg: &e.cfg, ws: ws, lc: lc, sched: newSched(), ctrl: newOutq(), inb: newBudget()}
 	s.w = wsWriter{fw: newFrameWriter(lc, e.cfg.WriteTimeout), failed: make(chan error, 1)}
 	s.log = e.log.With("session", e.sessions)
 	ws.SetReadLimit(wire.MaxWSMessage)
@@ -162,7 +163,7 @@ func (s *session) forget(c *lconn) {
 func (s *session) newConnLocked(svc *svcState, key uint32, m *wire.Message, done func()) *lconn {
 	ctx, cancel := context.WithCancel(s.ctx)
 	c := &lconn{s: s, svc: svc, key: key, streamID: m.StreamID, wireSvc: m.ServiceID,
-		wireConn: m.ConnectionID, reset: wire.TypeConnectionReset, out: newOutq(), in: newInbox(),
+		wireConn: m.ConnectionID, reset: wire.TypeConnectionReset, out: newOutq(), in: newInbox(s.inb),
 		ctx: ctx, cancel: cancel, done: done}
 	if m.ConnectionID == 0 {
 		c.reset = wire.TypeStreamReset

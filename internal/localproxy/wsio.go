@@ -27,8 +27,9 @@ const (
 // Each call carries whole frames, so frames never interleave.
 type lockedConn struct {
 	net.Conn
-	mu      sync.Mutex  // serialises writes and write deadlines
-	closing atomic.Bool // set when the session ends: no more data frames
+	mu       sync.Mutex  // serialises writes and write deadlines
+	closing  atomic.Bool // set when the session ends: no more data frames
+	deadline time.Time   // write deadline writeBuffers last set; guarded by mu
 }
 
 // Write writes p under the lock.
@@ -43,6 +44,7 @@ func (c *lockedConn) Write(p []byte) (int, error) {
 func (c *lockedConn) SetWriteDeadline(t time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.deadline = time.Time{}
 	return c.Conn.SetWriteDeadline(t)
 }
 
@@ -50,18 +52,24 @@ func (c *lockedConn) SetWriteDeadline(t time.Time) error {
 func (c *lockedConn) SetDeadline(t time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.deadline = time.Time{}
 	return c.Conn.SetDeadline(t)
 }
 
 // writeBuffers writes bufs (writev where the connection supports it)
-// within timeout.
+// within timeout: the deadline is moved only when less than 3/4 of timeout
+// is left, so a stream of small writes does not reset the runtime's
+// deadline timer every time (each write still gets at least 3/4 of it).
 func (c *lockedConn) writeBuffers(bufs *net.Buffers, timeout time.Duration) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closing.Load() {
 		return net.ErrClosed
 	}
-	c.Conn.SetWriteDeadline(time.Now().Add(timeout))
+	if now := time.Now(); c.deadline.Sub(now) < timeout*3/4 {
+		c.deadline = now.Add(timeout)
+		c.Conn.SetWriteDeadline(c.deadline)
+	}
 	_, err := bufs.WriteTo(c.Conn)
 	return err
 }
