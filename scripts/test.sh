@@ -31,6 +31,10 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 go vet ./...
+if ! go mod tidy -diff >/dev/null; then
+  echo "go.mod/go.sum are not tidy: run go mod tidy" >&2
+  exit 1
+fi
 go test -race -count=1 -timeout 20m "$@" ./...
 
 # Benchmark suite smoke pass: checks that it still runs; figures are not judged.
