@@ -132,14 +132,6 @@ func maskFrame(f *frame, key uint32) []byte {
 	hdr = binary.LittleEndian.AppendUint32(hdr, key)
 	start := f.off - len(hdr)
 	copy(f.buf[start:], hdr)
-	maskBytes(key, f.buf[f.off:f.end])
+	wsmask.Mask([4]byte(hdr[len(hdr)-4:]), 0, f.buf[f.off:f.end])
 	return f.buf[start:f.end]
-}
-
-// maskBytes XORs b with the 4-byte key (little-endian key bytes k0..k3
-// apply to positions 0..3 mod 4), eight bytes at a time.
-func maskBytes(key uint32, b []byte) {
-	var k [4]byte
-	binary.LittleEndian.PutUint32(k[:], key)
-	wsmask.Mask(k, 0, b)
 }

@@ -156,19 +156,3 @@ func FuzzValidate(f *testing.F) {
 		}
 	})
 }
-
-func TestMaskBytesMatchesBytewise(t *testing.T) {
-	key := [4]byte{0x11, 0x22, 0x33, 0x44}
-	for off := range 4 {
-		for n := range 80 {
-			b := bytes.Repeat([]byte{0xA5}, n)
-			want := bytes.Clone(b)
-			for i := range want {
-				want[i] ^= key[(off+i)&3]
-			}
-			if next := maskBytes(key, off, b); !bytes.Equal(b, want) || next != (off+n)&3 {
-				t.Fatalf("maskBytes(off %d, n %d) = %x, %d", off, n, b, next)
-			}
-		}
-	}
-}

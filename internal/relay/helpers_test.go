@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/adit-project/adit/internal/wsmask"
 	"io"
 	"net"
 	"net/http"
@@ -329,7 +330,7 @@ func clientFrameKey(fin bool, op byte, payload []byte, key [4]byte) []byte {
 	f = append(f, key[:]...)
 	start := len(f)
 	f = append(f, payload...)
-	maskBytes(key, 0, f[start:])
+	wsmask.Mask(key, 0, f[start:])
 	return f
 }
 

@@ -2,7 +2,6 @@ package relay
 
 import (
 	"encoding/binary"
-	"github.com/adit-project/adit/internal/wsmask"
 )
 
 // WebSocket opcodes (RFC 6455 §5.2).
@@ -93,11 +92,4 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-// maskBytes XORs b with the 4-byte key, starting at key offset off, and
-// returns the offset for the byte after b. Masking is its own inverse.
-// Eight bytes go per step: this loop is on the relay's hot path.
-func maskBytes(key [4]byte, off int, b []byte) int {
-	return wsmask.Mask(key, off, b)
 }

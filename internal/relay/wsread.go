@@ -3,6 +3,7 @@ package relay
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/adit-project/adit/internal/wsmask"
 
 	"github.com/adit-project/adit/internal/wire"
 )
@@ -183,7 +184,7 @@ func (r *frameReader) payload() bool {
 		return false
 	}
 	p := r.buf[r.rPos : r.rPos+int(k)]
-	r.maskOff = maskBytes(r.mask, r.maskOff, p)
+	r.maskOff = wsmask.Mask(r.mask, r.maskOff, p)
 	if r.dEnd != r.rPos {
 		copy(r.buf[r.dEnd:], p)
 	}
@@ -231,7 +232,7 @@ func (r *frameReader) checkHeader(h *frameHeader) error {
 // control consumes a complete control frame.
 func (r *frameReader) control(h *frameHeader) (event, error) {
 	p := r.buf[r.rPos+h.size : r.rPos+h.size+int(h.length)]
-	maskBytes(h.mask, 0, p)
+	wsmask.Mask(h.mask, 0, p)
 	r.rPos += h.size + int(h.length)
 	if r.dPos == r.dEnd {
 		r.dPos, r.dEnd = r.rPos, r.rPos
