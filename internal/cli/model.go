@@ -194,10 +194,6 @@ var operations = []*operation{
 	},
 }
 
-// sensitiveMembers are output members botocore marks sensitive (shape
-// ClientAccessToken); --debug redacts them.
-var sensitiveMembers = map[string]bool{"sourceAccessToken": true, "destinationAccessToken": true}
-
 // lookupOperation returns the operation whose CLI command is name.
 func lookupOperation(name string) *operation {
 	for _, op := range operations {

@@ -148,7 +148,7 @@ func (t *tableBuilder) current() *section {
 }
 
 func (t *tableBuilder) build(title *string, v any, indent int) (bool, error) {
-	if !truthy(v) {
+	if !pyjson.Truthy(v) {
 		return false, nil
 	}
 	if title != nil {
@@ -287,25 +287,4 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// truthy is Python's bool() for a response value.
-func truthy(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case int64:
-		return x != 0
-	case float64:
-		return x != 0
-	case string:
-		return x != ""
-	case []any:
-		return len(x) > 0
-	case *pyjson.Object:
-		return x.Len() > 0
-	}
-	return true
 }

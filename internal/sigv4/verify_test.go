@@ -10,13 +10,12 @@ import (
 )
 
 var (
-	signTime  = time.Date(2026, 11, 27, 0, 50, 0, 0, time.UTC)
-	testKey   = Key{AccessKeyID: "AKIATESTKEY0000001", SecretAccessKey: "tEsTsEcReT/0123456789+abcdefghijklmnopqr", Name: "test"}
-	tokenKey  = Key{AccessKeyID: "ASIATESTKEY0000002", SecretAccessKey: "tOkEnSeCrEt/0123456789+abcdefghijklmnopq", SessionToken: "session-token-value-1", Name: "temp"}
-	wrongKey  = Key{AccessKeyID: testKey.AccessKeyID, SecretAccessKey: "wRoNgSeCrEt/0123456789+abcdefghijklmnopq"}
-	otherKey  = Key{AccessKeyID: "AKIAUNKNOWN0000003", SecretAccessKey: "uNkNoWnSeCrEt/0123456789+abcdefghijklmno"}
-	testBody  = []byte(`{"tunnelId":"b2de92a3-b8ff-46c0-b0f2-afa28b00cecd"}`)
-	cliSigned = []string{"content-type", "host", "x-amz-date", "x-amz-target"}
+	signTime = time.Date(2026, 11, 27, 0, 50, 0, 0, time.UTC)
+	testKey  = Key{AccessKeyID: "AKIATESTKEY0000001", SecretAccessKey: "tEsTsEcReT/0123456789+abcdefghijklmnopqr", Name: "test"}
+	tokenKey = Key{AccessKeyID: "ASIATESTKEY0000002", SecretAccessKey: "tOkEnSeCrEt/0123456789+abcdefghijklmnopq", SessionToken: "session-token-value-1", Name: "temp"}
+	wrongKey = Key{AccessKeyID: testKey.AccessKeyID, SecretAccessKey: "wRoNgSeCrEt/0123456789+abcdefghijklmnopq"}
+	otherKey = Key{AccessKeyID: "AKIAUNKNOWN0000003", SecretAccessKey: "uNkNoWnSeCrEt/0123456789+abcdefghijklmno"}
+	testBody = []byte(`{"tunnelId":"b2de92a3-b8ff-46c0-b0f2-afa28b00cecd"}`)
 )
 
 // verifyCase describes one request: how it is signed, how it is changed

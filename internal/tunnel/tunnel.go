@@ -84,14 +84,6 @@ func (t *Tunnel) EffectiveStatus(now time.Time) Status {
 	return t.Status
 }
 
-// Conn returns the connection state of mode m.
-func (t *Tunnel) Conn(m Mode) ConnState {
-	if m == ModeSource {
-		return t.Source
-	}
-	return t.Destination
-}
-
 // Truncate rounds t to the millisecond precision the API and stores keep.
 func Truncate(t time.Time) time.Time {
 	return time.UnixMilli(t.UnixMilli()).UTC()

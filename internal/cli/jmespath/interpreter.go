@@ -68,7 +68,7 @@ func visit(n *node, v any) (any, error) {
 		if isNumber(r) {
 			return false, nil
 		}
-		return !truthy(r), nil
+		return !pyjson.Truthy(r), nil
 	case "projection", "value_projection":
 		return visitProjection(n, v)
 	}
@@ -82,27 +82,6 @@ func isNumber(v any) bool {
 		return true
 	}
 	return false
-}
-
-// truthy is Python's bool(v).
-func truthy(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case int64:
-		return x != 0
-	case float64:
-		return x != 0
-	case string:
-		return x != ""
-	case []any:
-		return len(x) > 0
-	case *pyjson.Object:
-		return x.Len() > 0
-	}
-	return true
 }
 
 // isFalse is TreeInterpreter._is_false.

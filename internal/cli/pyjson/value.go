@@ -166,3 +166,25 @@ func TypeName(v any) string {
 	}
 	return "object"
 }
+
+// Truthy is Python's bool(v): false for None, False, zero, and empty
+// strings, lists and objects.
+func Truthy(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return x
+	case int64:
+		return x != 0
+	case float64:
+		return x != 0
+	case string:
+		return x != ""
+	case []any:
+		return len(x) > 0
+	case *Object:
+		return x.Len() > 0
+	}
+	return true
+}
