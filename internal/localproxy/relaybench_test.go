@@ -4,13 +4,11 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/adit-project/adit/internal/localproxy"
 	"github.com/adit-project/adit/internal/tunnel"
 )
 
@@ -86,24 +84,5 @@ func BenchmarkRealDownload(b *testing.B) {
 func BenchmarkRealRoundTrip64(b *testing.B) {
 	echo := benchServer(b, func(c net.Conn) { io.Copy(c, c) })
 	addr := realBenchPair(b, echo)
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
-	buf := make([]byte, 64)
-	var lat []time.Duration
-	for b.Loop() {
-		start := time.Now()
-		c.Write(buf)
-		if _, err := io.ReadFull(c, buf); err != nil {
-			b.Fatal(err)
-		}
-		lat = append(lat, time.Since(start))
-	}
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+	benchRoundTrip64(b, addr)
 }
-
-var _ = localproxy.Config{}
