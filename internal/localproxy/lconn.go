@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/adit-project/adit/internal/trywrite"
 	"github.com/adit-project/adit/internal/wire"
 )
 
@@ -55,9 +56,7 @@ func (c *lconn) setConn(nc net.Conn) bool {
 		return false
 	}
 	c.nc = nc
-	if sc, ok := nc.(syscall.Conn); ok {
-		c.raw, _ = sc.SyscallConn()
-	}
+	c.raw = trywrite.Raw(nc)
 	return true
 }
 
@@ -168,7 +167,10 @@ func (c *lconn) deliver(ctx context.Context, p []byte) {
 	if raw != nil {
 		// Fast path: write straight to the socket if it has room, saving a
 		// copy and a goroutine handoff; what does not fit is buffered.
-		p = p[c.in.direct(p, func(b []byte) int { return tryWrite(raw, b) }):]
+		p = p[c.in.direct(p, func(b []byte) int {
+			n, _ := trywrite.Writev(raw, b) // an error shows on the buffered path
+			return n
+		}):]
 		if len(p) == 0 {
 			return
 		}

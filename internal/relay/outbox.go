@@ -4,8 +4,10 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 
+	"github.com/adit-project/adit/internal/trywrite"
 	"github.com/adit-project/adit/internal/wire"
 )
 
@@ -35,10 +37,14 @@ var (
 )
 
 // outbox is a peer's bounded queue of encoded WebSocket frames and the
-// owner of its single writer goroutine. The writer runs only while frames
-// are queued, so an idle peer costs no goroutine and no buffer; it takes
-// the whole queue at once and writes it with one write call, which batches
-// many small messages per syscall.
+// owner of its single writer goroutine. When nothing is queued or being
+// written, a sender writes its frame to the socket itself with one
+// non-blocking write (plain TCP only), so a small message crosses the
+// relay without waking another goroutine. Otherwise, or for what the
+// socket did not take, the frame is queued and the writer runs: only
+// while frames are queued, so an idle peer costs no goroutine and no
+// buffer; it takes the whole queue at once and writes it with one write
+// call, which batches many small messages per syscall.
 //
 // The queue holds at most bufSize bytes. A sender that finds it full waits
 // (backpressure on the sender's socket) until the writer takes the queue,
@@ -46,11 +52,13 @@ var (
 // receiver is bounded by WriteTimeout, after which it is dropped.
 type outbox struct {
 	conn         net.Conn
+	raw          syscall.RawConn // conn's socket for direct writes, or nil (TLS)
 	writeTimeout time.Duration
 	onWriteError func(error)
 
 	mu      sync.Mutex
 	buf     *[]byte       // queued frames; nil when empty
+	torn    int           // leading bytes of buf that finish a partly written frame
 	space   chan struct{} // closed when the writer takes buf; nil if nobody waits
 	held    bool          // no writer may start yet (handshake in progress)
 	running bool          // a writer goroutine is active
@@ -74,6 +82,10 @@ func (o *outbox) push(op byte, payload []byte, cancel <-chan struct{}, force boo
 			o.mu.Unlock()
 			return errPeerGone
 		}
+		if o.buf == nil && !force && o.idleLocked() {
+			o.direct(op, payload) // unlocks
+			return nil
+		}
 		if o.buf == nil || force || len(*o.buf)+need <= cap(*o.buf) {
 			if o.buf == nil {
 				o.buf = getBuf()
@@ -95,6 +107,56 @@ func (o *outbox) push(op byte, payload []byte, cancel <-chan struct{}, force boo
 		case <-cancel:
 			return errCanceled
 		}
+	}
+}
+
+// idleLocked reports whether the caller may write to the socket itself:
+// nothing is queued or being written and the socket is a plain one.
+func (o *outbox) idleLocked() bool {
+	return o.raw != nil && !o.running && !o.held && o.final == nil
+}
+
+// direct writes one frame from the calling goroutine with a non-blocking
+// write, saving the writer goroutine's wake-up and the copy into the
+// queue; whatever the socket does not take is queued for the writer. It
+// is called with mu held and unlocks it. Meanwhile running is set, so
+// other senders queue behind the frame and the writer does not start.
+func (o *outbox) direct(op byte, payload []byte) {
+	o.running = true
+	o.mu.Unlock()
+	var hb [maxServerHeader]byte
+	h := appendFrameHeader(hb[:0], op, len(payload))
+	n, err := trywrite.Writev(o.raw, h, payload)
+	o.mu.Lock()
+	o.running = false
+	if rest := len(h) + len(payload) - n; rest > 0 && err == nil {
+		// The socket took part of the frame or none: the writer sends the
+		// rest ahead of anything queued meanwhile. If the peer started
+		// closing meanwhile, that queue is gone, but a partly written
+		// frame must still be completed before the Close frame.
+		b := getBuf()
+		*b = (*b)[:0]
+		if n < len(h) {
+			*b = append(*b, h[n:]...)
+			n = len(h)
+		}
+		*b = append(*b, payload[n-len(h):]...)
+		o.torn = len(*b)
+		if o.buf != nil {
+			*b = append(*b, *o.buf...)
+			putBuf(o.buf)
+		}
+		o.buf = b
+	}
+	if err != nil {
+		o.broken = true
+	}
+	if o.buf != nil || o.final != nil {
+		o.startLocked()
+	}
+	o.mu.Unlock()
+	if err != nil {
+		o.onWriteError(err)
 	}
 }
 
@@ -130,13 +192,15 @@ func (o *outbox) close(r closeReason, writeBy time.Time) bool {
 	if r.code != 0 {
 		o.final = appendCloseFrame(nil, r.code, r.text)
 	}
-	if o.buf != nil {
+	if o.buf != nil && o.torn > 0 {
+		*o.buf = (*o.buf)[:o.torn] // finish the frame on the wire, drop the rest
+	} else if o.buf != nil {
 		putBuf(o.buf)
 		o.buf = nil
 	}
 	o.wakeLocked()
 	o.conn.SetWriteDeadline(writeBy)
-	if o.final != nil {
+	if o.final != nil || o.buf != nil {
 		o.startLocked()
 	}
 	return true
@@ -161,6 +225,16 @@ func (o *outbox) wakeLocked() {
 func (o *outbox) take() (b *[]byte, final []byte, ok bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if o.buf != nil && !(o.closing && o.broken) {
+		b, o.buf, o.torn = o.buf, nil, 0
+		o.wakeLocked()
+		// Set under mu so a concurrent close, which shortens the deadline,
+		// cannot be overridden.
+		if !o.closing {
+			o.conn.SetWriteDeadline(time.Now().Add(o.writeTimeout))
+		}
+		return b, nil, true
+	}
 	if o.closing {
 		o.running = false
 		f := o.final
@@ -168,16 +242,13 @@ func (o *outbox) take() (b *[]byte, final []byte, ok bool) {
 		o.conn.SetWriteDeadline(o.closeBy)
 		return nil, f, f != nil && !o.broken
 	}
-	if o.buf == nil {
-		o.running = false
-		return nil, nil, false
+	o.running = false
+	if o.raw != nil {
+		// Direct writes are non-blocking; an expired deadline would make
+		// them fail.
+		o.conn.SetWriteDeadline(time.Time{})
 	}
-	b, o.buf = o.buf, nil
-	o.wakeLocked()
-	// Set under mu so a concurrent close, which shortens the deadline,
-	// cannot be overridden.
-	o.conn.SetWriteDeadline(time.Now().Add(o.writeTimeout))
-	return b, nil, true
+	return nil, nil, false
 }
 
 // run is the writer goroutine.
