@@ -3,13 +3,12 @@ package main
 import (
 	"bufio"
 	"crypto/tls"
-	"encoding/binary"
 	"flag"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -45,6 +44,7 @@ func cmdPeers(args []string) error {
 		return err
 	}
 	raiseNofile()
+	defer quietGC()()
 	var tlsCfg *tls.Config
 	if *ca != "" {
 		var err error
@@ -140,73 +140,11 @@ type rampResult struct {
 	Err       string     `json:"error,omitempty"`
 }
 
-// srcPeer is a source peer of the ramp; it sends one 64-byte DATA per
-// second and measures the round trip of the echo.
-type srcPeer struct {
-	p    *wsPeer
-	sent atomic.Int64
-	recv atomic.Int64
-}
-
-type rampCollector struct {
-	base   time.Time
-	mu     sync.Mutex
-	on     bool
-	lat    []time.Duration
-	closed atomic.Int64
-}
-
-func (rc *rampCollector) add(d time.Duration) {
-	rc.mu.Lock()
-	if rc.on {
-		rc.lat = append(rc.lat, d)
-	}
-	rc.mu.Unlock()
-}
-
-func (sp *srcPeer) run(rc *rampCollector, period time.Duration, stop <-chan struct{}) {
-	msg := wire.Message{Type: wire.TypeStreamStart, StreamID: 1, ServiceID: rampService, ConnectionID: 1}
-	if sp.p.send(&msg) != nil {
-		rc.closed.Add(1)
-		return
-	}
-	go func() {
-		var m wire.Message
-		for {
-			if err := sp.p.read(&m); err != nil {
-				rc.closed.Add(1)
-				return
-			}
-			if m.Type == wire.TypeData && len(m.Payload) >= 8 {
-				ts := time.Duration(binary.BigEndian.Uint64(m.Payload))
-				rc.add(time.Since(rc.base) - ts)
-				sp.recv.Add(1)
-			}
-		}
-	}()
-	payload := make([]byte, 64)
-	t := time.NewTimer(time.Duration(rand.Int64N(int64(period))))
-	defer t.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-t.C:
-		}
-		binary.BigEndian.PutUint64(payload, uint64(time.Since(rc.base)))
-		d := wire.Message{Type: wire.TypeData, StreamID: 1, ServiceID: rampService, ConnectionID: 1, Payload: payload}
-		if sp.p.send(&d) != nil {
-			return
-		}
-		sp.sent.Add(1)
-		t.Reset(period)
-	}
-}
-
 // ramp starts its own tunneld and grows the number of connected tunnels
 // through steps, measuring at each.
 func ramp(cfg *config, bin, self, dir string, log func(string, ...any)) (res rampResult) {
 	res.Nofile = raiseNofile()
+	defer quietGC()()
 	td, err := startTunneld(filepath.Join(bin, "tunneld"), dir, "tunneld-ramp", false)
 	if err != nil {
 		res.Err = err.Error()
@@ -243,6 +181,8 @@ func ramp(cfg *config, bin, self, dir string, log func(string, ...any)) (res ram
 	rc := &rampCollector{base: time.Now()}
 	stop := make(chan struct{})
 	defer close(stop)
+	pc := &pacer{rc: rc, period: cfg.rampPeriod}
+	go pc.run(stop)
 	var peers []*srcPeer
 	defer func() {
 		for _, sp := range peers {
@@ -304,9 +244,13 @@ func ramp(cfg *config, bin, self, dir string, log func(string, ...any)) (res ram
 			return
 		}
 		for _, sp := range newPeers {
-			peers = append(peers, sp)
-			go sp.run(rc, cfg.rampPeriod, stop)
+			if err := sp.start(rc); err != nil {
+				res.Err = "source peer: " + err.Error()
+				return
+			}
 		}
+		peers = append(peers, newPeers...)
+		pc.add(newPeers)
 		st := rampStep{Tunnels: len(peers), OpenSeconds: tOpen.Seconds(), ConnectSeconds: time.Since(t0).Seconds()}
 		log("ramp: %d tunnels connected (%d added: %.1fs to open, %.1fs to connect both peers)", st.Tunnels, add, st.OpenSeconds, st.ConnectSeconds)
 		time.Sleep(cfg.rampSettle) // every new peer sends at least once
@@ -417,4 +361,19 @@ func goMemKB(pprofAddr string) int64 {
 		}
 	}
 	return (heap + stack) >> 10
+}
+
+// quietGC turns the garbage collector of this bench process off (up to a
+// 1 GiB heap, where it comes back) and returns the function that restores
+// it. The ramp's peer processes are the load generator, not the system
+// under test: a collection in them, tens of milliseconds with 10,000
+// goroutines on two cores, would otherwise show up as tunnel latency.
+// tunneld keeps its default collector.
+func quietGC() (restore func()) {
+	pct := debug.SetGCPercent(-1)
+	limit := debug.SetMemoryLimit(1 << 30)
+	return func() {
+		debug.SetGCPercent(pct)
+		debug.SetMemoryLimit(limit)
+	}
 }

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"encoding/binary"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/adit-project/adit/internal/wire"
+)
+
+// rampCollector gathers the round trips of the measuring window.
+type rampCollector struct {
+	base   time.Time
+	mu     sync.Mutex
+	on     bool
+	lat    []time.Duration
+	closed atomic.Int64
+}
+
+func (rc *rampCollector) add(d time.Duration) {
+	rc.mu.Lock()
+	if rc.on {
+		rc.lat = append(rc.lat, d)
+	}
+	rc.mu.Unlock()
+}
+
+// srcPeer is a source peer of the ramp: the pacer makes it send one
+// 64-byte DATA per period at its own phase, and its reader measures the
+// round trip of the echo.
+type srcPeer struct {
+	p     *wsPeer
+	phase time.Duration // offset of its sends within the period
+	sent  atomic.Int64
+	recv  atomic.Int64
+}
+
+// start opens the peer's stream and starts its reader.
+func (sp *srcPeer) start(rc *rampCollector) error {
+	msg := wire.Message{Type: wire.TypeStreamStart, StreamID: 1, ServiceID: rampService, ConnectionID: 1}
+	if err := sp.p.send(&msg); err != nil {
+		return err
+	}
+	go func() {
+		var m wire.Message
+		for {
+			if err := sp.p.read(&m); err != nil {
+				rc.closed.Add(1)
+				return
+			}
+			if m.Type == wire.TypeData && len(m.Payload) >= 8 {
+				ts := time.Duration(binary.BigEndian.Uint64(m.Payload))
+				rc.add(time.Since(rc.base) - ts)
+				sp.recv.Add(1)
+			}
+		}
+	}()
+	return nil
+}
+
+// pacer sends every source peer's messages from one goroutine, spread
+// evenly over the period by each peer's random phase. One timer per peer
+// would not do: Go's timers wake a sleeping process with a resolution of
+// about a millisecond, so at 10,000 peers they fire in bursts of ten or
+// more, and the measured latency would be the queue of each burst, an
+// artefact of the load generator rather than anything tunneld does. The
+// pacer sleeps with nanosleep on its own thread instead (resolution of a
+// few tens of microseconds).
+type pacer struct {
+	rc     *rampCollector
+	period time.Duration
+	mu     sync.Mutex
+	peers  []*srcPeer // sorted by phase; replaced, never modified in place
+}
+
+// add gives new peers random phases and schedules them from the next
+// period on.
+func (pc *pacer) add(peers []*srcPeer) {
+	for _, sp := range peers {
+		sp.phase = time.Duration(rand.Int64N(int64(pc.period)))
+	}
+	pc.mu.Lock()
+	all := append(slices.Clone(pc.peers), peers...)
+	slices.SortFunc(all, func(a, b *srcPeer) int { return int(a.phase - b.phase) })
+	pc.peers = all
+	pc.mu.Unlock()
+}
+
+// run sends until stop is closed.
+func (pc *pacer) run(stop <-chan struct{}) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	payload := make([]byte, 64)
+	var m wire.Message
+	base := time.Now()
+	for {
+		pc.mu.Lock()
+		peers := pc.peers
+		pc.mu.Unlock()
+		for _, sp := range peers {
+			if !sleepUntil(base.Add(sp.phase), stop) {
+				return
+			}
+			binary.BigEndian.PutUint64(payload, uint64(time.Since(pc.rc.base)))
+			m = wire.Message{Type: wire.TypeData, StreamID: 1, ServiceID: rampService, ConnectionID: 1, Payload: payload}
+			if sp.p.send(&m) == nil {
+				sp.sent.Add(1)
+			}
+		}
+		if !sleepUntil(base.Add(pc.period), stop) {
+			return
+		}
+		base = base.Add(pc.period)
+	}
+}
+
+// sleepUntil sleeps until t (at once if it has passed); false if stop was
+// closed meanwhile.
+func sleepUntil(t time.Time, stop <-chan struct{}) bool {
+	for {
+		select {
+		case <-stop:
+			return false
+		default:
+		}
+		d := time.Until(t)
+		if d <= 0 {
+			return true
+		}
+		d = min(d, 100*time.Millisecond) // keep noticing stop
+		ts := syscall.NsecToTimespec(int64(d))
+		syscall.Nanosleep(&ts, nil)
+	}
+}
