@@ -211,14 +211,23 @@ func quantiles(lat []time.Duration) latResult {
 // latency does up to count 64-byte request/responses on one connection,
 // for at most d, after a few warmup round trips.
 func latency(addr string, count int, d time.Duration) latResult {
-	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	lat, err := latencySamples(addr, count, d)
 	if err != nil {
 		return latResult{Err: err.Error()}
+	}
+	return quantiles(lat)
+}
+
+// latencySamples returns the round trips latency measures.
+func latencySamples(addr string, count int, d time.Duration) ([]time.Duration, error) {
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return nil, err
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(d + 10*time.Second))
 	if _, err := c.Write([]byte{cmdEcho}); err != nil {
-		return latResult{Err: err.Error()}
+		return nil, err
 	}
 	req := make([]byte, 64)
 	resp := make([]byte, 64)
@@ -227,16 +236,16 @@ func latency(addr string, count int, d time.Duration) latResult {
 	for i := 0; i < count+100 && time.Now().Before(end); i++ {
 		t0 := time.Now()
 		if _, err := c.Write(req); err != nil {
-			return latResult{Err: err.Error()}
+			return nil, err
 		}
 		if _, err := io.ReadFull(c, resp); err != nil {
-			return latResult{Err: err.Error()}
+			return nil, err
 		}
 		if i >= 100 { // warmup
 			lat = append(lat, time.Since(t0))
 		}
 	}
-	return quantiles(lat)
+	return lat, nil
 }
 
 // connResult is the new-connection rate.

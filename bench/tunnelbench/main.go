@@ -21,6 +21,7 @@
 //	tunnelbench run -bin DIR -out DIR [-smoke] [-docs docs/BENCHMARKS.md] [-profile]
 //	tunnelbench server -listen ADDR      (sink/echo server; used by run)
 //	tunnelbench peers -endpoint ADDR     (destination-peer helper of the ramp; used by run)
+//	tunnelbench fwd -to ADDR             (minimal TCP relay; three make the "relay floor" baseline)
 //
 // bench/run.sh builds everything and calls run; see docs/BENCHMARKS.md.
 package main
@@ -32,7 +33,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: tunnelbench run|server|peers [flags]")
+		fmt.Fprintln(os.Stderr, "usage: tunnelbench run|server|peers|fwd [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -43,6 +44,8 @@ func main() {
 		err = cmdServer(os.Args[2:])
 	case "peers":
 		err = cmdPeers(os.Args[2:])
+	case "fwd":
+		err = cmdFwd(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown subcommand %q", os.Args[1])
 	}

@@ -59,11 +59,19 @@ func verdicts(r *results) []string {
 		ratio := mr.Tunnel1.Bps / mr.Direct1.Bps
 		v = append(v, fmt.Sprintf("One stream, %s: %s = %.0f%% of direct loopback (%s); target ≥ %.0f%%: %s%s", m.name,
 			gbit(mr.Tunnel1.Bps), 100*ratio, gbit(mr.Direct1.Bps), 100*m.target, mark(ratio >= m.target), shortBy(ratio, m.target, "of direct")))
-		v = append(v, fmt.Sprintf("%d-stream aggregate, %s: %s vs one stream %s; target at least as high: %s", mr.TunnelN.Streams, m.name,
-			gbit(mr.TunnelN.Bps), gbit(mr.Tunnel1.Bps), mark(mr.TunnelN.Bps >= mr.Tunnel1.Bps)))
+		floorN := ""
+		if mr.FloorN.Bps > 0 {
+			floorN = fmt.Sprintf("; relay floor %d streams vs one: %s", mr.FloorN.Streams, pct(mr.FloorN.Bps, mr.Floor1.Bps))
+		}
+		v = append(v, fmt.Sprintf("%d-stream aggregate, %s: %s vs one stream %s (%s%s); target at least as high: %s", mr.TunnelN.Streams, m.name,
+			gbit(mr.TunnelN.Bps), gbit(mr.Tunnel1.Bps), pct(mr.TunnelN.Bps, mr.Tunnel1.Bps), floorN, mark(mr.TunnelN.Bps >= mr.Tunnel1.Bps)))
 		added := mr.LatTunnel.P99 - mr.LatDirect.P99
-		v = append(v, fmt.Sprintf("Added round-trip p99, %s: %.0f µs (tunnel %s, direct %s); target ≤ 250 µs: %s", m.name,
-			added, us(mr.LatTunnel.P99), us(mr.LatDirect.P99), mark(added <= 250)))
+		floor := ""
+		if mr.LatFloor.N > 0 {
+			floor = fmt.Sprintf("; three minimal relay processes alone add %.0f µs", mr.LatFloor.P99-mr.LatDirect.P99)
+		}
+		v = append(v, fmt.Sprintf("Added round-trip p99, %s: %.0f µs (tunnel %s, direct %s%s); target ≤ 250 µs: %s", m.name,
+			added, us(mr.LatTunnel.P99), us(mr.LatDirect.P99), floor, mark(added <= 250)))
 		v = append(v, fmt.Sprintf("New connections through one tunnel, %s: %.0f/s; target ≥ 2,000/s: %s", m.name,
 			mr.ConnTunnel.PerSec, mark(mr.ConnTunnel.PerSec >= 2000)))
 		var worst string
@@ -126,8 +134,10 @@ func report(r *results, svgLink string) string {
 	w("Measured %s in %.0f s. Machine: %d CPUs (`nproc`), %s, %s, kernel %s, %s. Load average before %s, after %s (1/5/15 min; other jobs may share the machine).\n\n",
 		r.Date, r.Duration, r.Machine.Nproc, r.Machine.CPU, r.Machine.MemGiB, r.Machine.Kernel, r.Machine.Go, r.Machine.LoadBef, r.Machine.LoadAft)
 	w("Everything runs on 127.0.0.1. The data-plane path is client → source `localproxy` → `tunneld` → destination `localproxy` → server, one tunnel with one service; ")
-	w("the baseline is the same Go client talking to the same server directly over loopback TCP, measured just before the tunnel figures of each transport. ")
-	w("Throughput is a download (server → destination proxy → relay → source proxy → client), 256 KiB writes, counted at the receiver after a %s warmup over %s. ", fmtDur(r, "warmup"), fmtDur(r, "measure"))
+	w("the baseline is the same Go client talking to the same server directly over loopback TCP. ")
+	w("A second baseline, the *relay floor*, is three chained minimal TCP relay processes (`tunnelbench fwd`: read and write through a 64 KiB buffer, no framing) between the same client and server: the same number of process hops as the tunnel with none of its work. ")
+	w("Direct, tunnel and floor are measured in %s alternating windows per figure, so that drift in what the shared machine gives us hits them alike; a throughput figure is the median window. ", fmtDur(r, "rounds"))
+	w("Throughput is a download (server → destination proxy → relay → source proxy → client), 256 KiB writes, counted at the receiver after a %s warmup per window, %s per figure in all. ", fmtDur(r, "warmup"), fmtDur(r, "measure"))
 	w("Latency: 64-byte request/response on one connection (Nagle off), after 100 warmup round trips. New connections: 16 workers each connect, send one byte, read the server's one-byte answer end to end, close. ")
 	w("Peak RSS is VmHWM, reset before the saturating tests. TLS means TLS on both proxy ↔ tunneld hops (tunneld `--tls-self-signed`, proxies `-c` with its CA).\n\n")
 	w("![throughput and ramp](%s)\n\n", svgLink)
@@ -166,6 +176,21 @@ func report(r *results, svgLink string) string {
 		fmt.Sprintf("%.0f", t.ConnDirect.PerSec), fmt.Sprintf("%.0f (%d errors)", t.ConnTunnel.PerSec, t.ConnTunnel.Errors), pct(t.ConnTunnel.PerSec, t.ConnDirect.PerSec), "≥ 2,000/s")
 	w("\nLatency samples: plain %d direct / %d tunnel, TLS %d / %d. New-connection p99 (connect to answer): plain %s, TLS %s.\n",
 		p.LatDirect.N, p.LatTunnel.N, t.LatDirect.N, t.LatTunnel.N, us(p.ConnTunnel.P99), us(t.ConnTunnel.P99))
+
+	if p.Floor1.Bps > 0 {
+		w("\n### Relay floor (plain run)\n\n")
+		w("What three process hops cost on this machine with no tunnel work at all, beside the tunnel (plain WebSocket) measured in the same alternating windows.\n\n")
+		w("| measure | direct | relay floor | tunnel | tunnel vs floor |\n|---|---|---|---|---|\n")
+		w("| throughput, 1 stream | %s | %s | %s | %s |\n", gbit(p.Direct1.Bps), gbit(p.Floor1.Bps), gbit(p.Tunnel1.Bps), pct(p.Tunnel1.Bps, p.Floor1.Bps))
+		w("| throughput, %d streams | %s | %s | %s | %s |\n", n, gbit(p.DirectN.Bps), gbit(p.FloorN.Bps), gbit(p.TunnelN.Bps), pct(p.TunnelN.Bps, p.FloorN.Bps))
+		for _, q := range []struct {
+			name string
+			f    func(latResult) float64
+		}{{"RTT p50", func(l latResult) float64 { return l.P50 }}, {"RTT p90", func(l latResult) float64 { return l.P90 }}, {"RTT p99", func(l latResult) float64 { return l.P99 }}} {
+			w("| %s (64 B) | %s | %s (+%.0f) | %s (+%.0f) | %+.0f µs |\n", q.name, us(q.f(p.LatDirect)), us(q.f(p.LatFloor)), q.f(p.LatFloor)-q.f(p.LatDirect),
+				us(q.f(p.LatTunnel)), q.f(p.LatTunnel)-q.f(p.LatDirect), q.f(p.LatTunnel)-q.f(p.LatFloor))
+		}
+	}
 
 	w("\n### Peak RSS (VmHWM) while saturated, and CPU during the one-stream test\n\n")
 	w("CPU is in cores (1.00 = one core busy) over the measuring window; the machine has %d.\n\n", r.Machine.Nproc)
@@ -226,6 +251,8 @@ func fmtDur(r *results, which string) string {
 		return c.measure.String()
 	case "window":
 		return c.rampWindow.String()
+	case "rounds":
+		return fmt.Sprint(c.rounds)
 	}
 	return ""
 }

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,7 +24,8 @@ import (
 type config struct {
 	smoke       bool
 	warmup      time.Duration
-	measure     time.Duration
+	measure     time.Duration // per figure, split over rounds
+	rounds      int           // alternating windows per figure
 	manyStreams int
 	latCount    int
 	latDur      time.Duration
@@ -39,13 +41,13 @@ type config struct {
 }
 
 func fullConfig() *config {
-	return &config{warmup: time.Second, measure: 5 * time.Second, manyStreams: 64, latCount: 20000, latDur: 3 * time.Second,
+	return &config{warmup: 500 * time.Millisecond, measure: 6 * time.Second, rounds: 3, manyStreams: 64, latCount: 20000, latDur: 3 * time.Second,
 		connWorkers: 16, connCount: 20000, connDur: 3 * time.Second, apiDur: 3 * time.Second,
 		rampSteps: []int{1000, 5000, 10000}, rampSettle: 1500 * time.Millisecond, rampWindow: 5 * time.Second}
 }
 
 func smokeConfig() *config {
-	return &config{smoke: true, warmup: 200 * time.Millisecond, measure: 500 * time.Millisecond, manyStreams: 8, latCount: 300, latDur: 500 * time.Millisecond,
+	return &config{smoke: true, warmup: 200 * time.Millisecond, measure: 500 * time.Millisecond, rounds: 1, manyStreams: 8, latCount: 300, latDur: 500 * time.Millisecond,
 		connWorkers: 4, connCount: 200, connDur: 500 * time.Millisecond, apiDur: 500 * time.Millisecond,
 		rampSteps: []int{10, 20, 50}, rampSettle: 1100 * time.Millisecond, rampWindow: 1200 * time.Millisecond}
 }
@@ -54,6 +56,9 @@ func smokeConfig() *config {
 type modeResult struct {
 	Mode       string            `json:"mode"`
 	Direct1    tputResult        `json:"direct_1"`
+	Floor1     tputResult        `json:"floor_1"` // three minimal relays (plain only)
+	FloorN     tputResult        `json:"floor_n"`
+	LatFloor   latResult         `json:"lat_floor"`
 	DirectN    tputResult        `json:"direct_n"`
 	Tunnel1    tputResult        `json:"tunnel_1"`
 	TunnelN    tputResult        `json:"tunnel_n"`
@@ -156,11 +161,25 @@ func cmdRun(args []string) error {
 	logf("sink/echo server at %s", srvAddr)
 
 	var failures []string
+	floorAddr := ""
+	if parts["plain"] && !*profile {
+		floor, addr, err := startFloor(self, *out, srvAddr)
+		if err != nil {
+			return fmt.Errorf("relay floor: %w", err)
+		}
+		defer stopAll(floor)
+		floorAddr = addr
+		logf("relay floor (three chained minimal TCP relays) at %s", floorAddr)
+	}
 	for _, mode := range []string{"plain", "tls"} {
 		if !parts[mode] {
 			continue
 		}
-		mr := runMode(cfg, mode, *bin, *out, srvAddr, srv, *profile, logf, parts["api"] && mode == "plain", res)
+		fa := ""
+		if mode == "plain" {
+			fa = floorAddr
+		}
+		mr := runMode(cfg, mode, *bin, *out, srvAddr, fa, srv, *profile, logf, parts["api"] && mode == "plain", res)
 		if mr.Err != "" {
 			failures = append(failures, mode+": "+mr.Err)
 		}
@@ -224,7 +243,7 @@ func startServer(self, out string) (*proc, string, error) {
 }
 
 // runMode measures one transport: tunneld, one tunnel, two localproxies.
-func runMode(cfg *config, mode, bin, out, srvAddr string, srv *proc, profile bool, logf func(string, ...any), api bool, res *results) (mr modeResult) {
+func runMode(cfg *config, mode, bin, out, srvAddr, floorAddr string, srv *proc, profile bool, logf func(string, ...any), api bool, res *results) (mr modeResult) {
 	mr.Mode = mode
 	mr.PeakRSSKB = map[string]int64{}
 	dir := filepath.Join(out, mode)
@@ -299,22 +318,60 @@ func runMode(cfg *config, mode, bin, out, srvAddr string, srv *proc, profile boo
 		wg.Wait()
 		return r
 	}
-	mr.Direct1 = tp(srvAddr, 1, "")
-	prof := ""
 	if profile {
-		prof = "1"
+		// One long window per figure, so the profiles cover the tunnel only.
+		mr.Direct1 = tp(srvAddr, 1, "")
+		mr.Tunnel1 = tp(tunAddr, 1, "1")
+		mr.DirectN = tp(srvAddr, cfg.manyStreams, "")
+		mr.TunnelN = tp(tunAddr, cfg.manyStreams, "")
+	} else {
+		// Alternate short windows of each path, so that drift in what the
+		// machine gives us (other jobs share it) hits every figure alike.
+		targets := []string{srvAddr, tunAddr}
+		if floorAddr != "" {
+			targets = append(targets, floorAddr)
+		}
+		for _, n := range []int{1, cfg.manyStreams} {
+			rs := interleaved(cfg.rounds, len(targets), func(i int) tputResult {
+				return throughputCPU(targets[i], n, cfg.warmup, cfg.measure/time.Duration(cfg.rounds), pids)
+			})
+			d, t, f := &mr.Direct1, &mr.Tunnel1, &mr.Floor1
+			if n != 1 {
+				d, t, f = &mr.DirectN, &mr.TunnelN, &mr.FloorN
+			}
+			*d, *t = mergeTput(rs[0]), mergeTput(rs[1])
+			if floorAddr != "" {
+				*f = mergeTput(rs[2])
+			}
+		}
 	}
-	mr.Tunnel1 = tp(tunAddr, 1, prof)
-	logf("%s: 1 stream: direct %.2f Gbit/s, tunnel %.2f Gbit/s (%.0f%%)", mode, mr.Direct1.Bps/1e9, mr.Tunnel1.Bps/1e9, 100*mr.Tunnel1.Bps/mr.Direct1.Bps)
-	mr.DirectN = tp(srvAddr, cfg.manyStreams, "")
-	mr.TunnelN = tp(tunAddr, cfg.manyStreams, "")
-	logf("%s: %d streams: direct %.2f Gbit/s, tunnel %.2f Gbit/s (%d idle streams)", mode, cfg.manyStreams, mr.DirectN.Bps/1e9, mr.TunnelN.Bps/1e9, mr.TunnelN.Idle)
+	logf("%s: 1 stream: direct %.2f Gbit/s, tunnel %.2f Gbit/s (%.0f%%), relay floor %.2f Gbit/s", mode, mr.Direct1.Bps/1e9, mr.Tunnel1.Bps/1e9, 100*mr.Tunnel1.Bps/mr.Direct1.Bps, mr.Floor1.Bps/1e9)
+	logf("%s: %d streams: direct %.2f Gbit/s, tunnel %.2f Gbit/s (%d idle streams), relay floor %.2f Gbit/s", mode, cfg.manyStreams, mr.DirectN.Bps/1e9, mr.TunnelN.Bps/1e9, mr.TunnelN.Idle, mr.FloorN.Bps/1e9)
 	for name, pid := range pids {
 		mr.PeakRSSKB[name] = procStatusKB(pid, "VmHWM")
 	}
-	mr.LatDirect = latency(srvAddr, cfg.latCount, cfg.latDur)
-	mr.LatTunnel = latency(tunAddr, cfg.latCount, cfg.latDur)
-	logf("%s: rtt p99 direct %.0fµs, tunnel %.0fµs", mode, mr.LatDirect.P99, mr.LatTunnel.P99)
+	latTargets := []string{srvAddr, tunAddr}
+	if floorAddr != "" {
+		latTargets = append(latTargets, floorAddr)
+	}
+	latErrs := make([]string, len(latTargets))
+	lats := interleaved(cfg.rounds, len(latTargets), func(i int) []time.Duration {
+		lat, err := latencySamples(latTargets[i], cfg.latCount/cfg.rounds, cfg.latDur/time.Duration(cfg.rounds))
+		if err != nil {
+			latErrs[i] = err.Error()
+		}
+		return lat
+	})
+	lr := make([]latResult, len(latTargets))
+	for i := range lr {
+		lr[i] = quantiles(slices.Concat(lats[i]...))
+		lr[i].Err = latErrs[i]
+	}
+	mr.LatDirect, mr.LatTunnel = lr[0], lr[1]
+	if floorAddr != "" {
+		mr.LatFloor = lr[2]
+	}
+	logf("%s: rtt p99 direct %.0fµs, tunnel %.0fµs, relay floor %.0fµs", mode, mr.LatDirect.P99, mr.LatTunnel.P99, mr.LatFloor.P99)
 	mr.ConnDirect = connRate(srvAddr, cfg.connWorkers, cfg.connCount, cfg.connDur)
 	mr.ConnTunnel = connRate(tunAddr, cfg.connWorkers, cfg.connCount, cfg.connDur)
 	logf("%s: new connections/s direct %.0f, tunnel %.0f (%d errors: %s)", mode, mr.ConnDirect.PerSec, mr.ConnTunnel.PerSec, mr.ConnTunnel.Errors, mr.ConnTunnel.Err)
@@ -322,7 +379,8 @@ func runMode(cfg *config, mode, bin, out, srvAddr string, srv *proc, profile boo
 		mr.PeakRSSKB[name] = max(mr.PeakRSSKB[name], procStatusKB(pid, "VmHWM"))
 	}
 	var errs []string
-	for _, e := range []string{mr.Direct1.Err, mr.Tunnel1.Err, mr.DirectN.Err, mr.TunnelN.Err, mr.LatDirect.Err, mr.LatTunnel.Err, mr.ConnDirect.Err, mr.ConnTunnel.Err} {
+	for _, e := range []string{mr.Direct1.Err, mr.Tunnel1.Err, mr.DirectN.Err, mr.TunnelN.Err, mr.LatDirect.Err, mr.LatTunnel.Err, mr.ConnDirect.Err, mr.ConnTunnel.Err,
+		mr.Floor1.Err, mr.FloorN.Err, mr.LatFloor.Err} {
 		if e != "" {
 			errs = append(errs, e)
 		}
@@ -346,6 +404,52 @@ func runMode(cfg *config, mode, bin, out, srvAddr string, srv *proc, profile boo
 }
 
 func mustRead(p string) []byte { b, _ := os.ReadFile(p); return b }
+
+// interleaved calls measure(i) for each of n targets in each of rounds
+// rounds, alternating the order between rounds, and returns each target's
+// results in round order.
+func interleaved[T any](rounds, n int, measure func(i int) T) [][]T {
+	out := make([][]T, n)
+	for r := range rounds {
+		for k := range n {
+			i := k
+			if r%2 == 1 {
+				i = n - 1 - k
+			}
+			out[i] = append(out[i], measure(i))
+		}
+	}
+	return out
+}
+
+// mergeTput combines the windows of one figure: the median rate (robust
+// to one window disturbed by other jobs), total bytes and time, the worst
+// idle count and the mean CPU.
+func mergeTput(rs []tputResult) tputResult {
+	if len(rs) == 0 {
+		return tputResult{}
+	}
+	m := tputResult{Streams: rs[0].Streams, CPU: map[string]float64{}}
+	var rates []float64
+	for _, r := range rs {
+		rates = append(rates, r.Bps)
+		m.Bytes += r.Bytes
+		m.Seconds += r.Seconds
+		m.Idle = max(m.Idle, r.Idle)
+		if m.Err == "" {
+			m.Err = r.Err
+		}
+		for k, v := range r.CPU {
+			m.CPU[k] += v / float64(len(rs))
+		}
+	}
+	slices.Sort(rates)
+	m.Bps = rates[len(rates)/2]
+	if len(rates)%2 == 0 {
+		m.Bps = (rates[len(rates)/2-1] + rates[len(rates)/2]) / 2
+	}
+	return m
+}
 
 // throughputCPU runs throughput and records each process's CPU (cores)
 // over the measuring window.
