@@ -345,7 +345,7 @@ func runMode(cfg *config, mode, bin, out, srvAddr, floorAddr string, srv *proc, 
 			}
 		}
 	}
-	logf("%s: 1 stream: direct %.2f Gbit/s, tunnel %.2f Gbit/s (%.0f%%), relay floor %.2f Gbit/s", mode, mr.Direct1.Bps/1e9, mr.Tunnel1.Bps/1e9, 100*mr.Tunnel1.Bps/mr.Direct1.Bps, mr.Floor1.Bps/1e9)
+	logf("%s: 1 stream: direct %.2f Gbit/s, tunnel %.2f Gbit/s (%.0f%%), relay floor %.2f Gbit/s (0: not measured)", mode, mr.Direct1.Bps/1e9, mr.Tunnel1.Bps/1e9, 100*mr.Tunnel1.Bps/mr.Direct1.Bps, mr.Floor1.Bps/1e9)
 	logf("%s: %d streams: direct %.2f Gbit/s, tunnel %.2f Gbit/s (%d idle streams), relay floor %.2f Gbit/s", mode, cfg.manyStreams, mr.DirectN.Bps/1e9, mr.TunnelN.Bps/1e9, mr.TunnelN.Idle, mr.FloorN.Bps/1e9)
 	for name, pid := range pids {
 		mr.PeakRSSKB[name] = procStatusKB(pid, "VmHWM")

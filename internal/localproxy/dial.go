@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/adit-project/adit/internal/cork"
 	"io"
 	"net"
 	"net/http"
@@ -90,7 +91,7 @@ func (e *engine) dialTransport(ctx context.Context, u *url.URL) (net.Conn, error
 	if u.Scheme != "wss" {
 		return nc, nil
 	}
-	tc, err := tlsHandshake(ctx, nc, e.cfg.TLS, u.Hostname())
+	tc, err := tlsHandshake(ctx, cork.New(nc), e.cfg.TLS, u.Hostname())
 	if err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("tls handshake with %s: %w", addr, err)

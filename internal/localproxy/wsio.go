@@ -3,6 +3,7 @@ package localproxy
 import (
 	"crypto/rand"
 	"errors"
+	"github.com/adit-project/adit/internal/cork"
 	"io"
 	mrand "math/rand/v2"
 	"net"
@@ -70,8 +71,7 @@ func (c *lockedConn) writeBuffers(bufs *net.Buffers, timeout time.Duration) erro
 		c.deadline = now.Add(timeout)
 		c.Conn.SetWriteDeadline(c.deadline)
 	}
-	_, err := bufs.WriteTo(c.Conn)
-	return err
+	return cork.WriteBuffers(c.Conn, bufs)
 }
 
 // frameWriter masks frames and writes them in batches. It is owned by the

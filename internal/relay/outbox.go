@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/adit-project/adit/internal/cork"
 	"github.com/adit-project/adit/internal/trywrite"
 	"github.com/adit-project/adit/internal/wire"
 )
@@ -267,7 +268,7 @@ func (o *outbox) run() {
 			}
 			return
 		}
-		_, err := o.conn.Write(*b)
+		_, err := cork.Write(o.conn, *b)
 		putBuf(b)
 		if err != nil {
 			o.mu.Lock()

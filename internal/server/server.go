@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/adit-project/adit/internal/cork"
 	"log/slog"
 	"net"
 	"net/http"
@@ -124,7 +125,7 @@ func (s *Server) Serve(ctx context.Context, ln, dataLn net.Listener) error {
 		go func() {
 			defer wg.Done()
 			if s.tls != nil {
-				l = tls.NewListener(l, s.tls)
+				l = tls.NewListener(cork.Listener{Listener: l}, s.tls)
 			}
 			if err := hs.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				errc <- err
