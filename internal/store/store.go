@@ -94,7 +94,9 @@ type Store interface {
 	// DeleteTunnel removes a tunnel with its tokens and tags.
 	DeleteTunnel(ctx context.Context, id string) error
 	// RotateTokens replaces the current tokens of the modes in tokens (the
-	// old ones stop working at once) and bumps LastUpdatedAt to at. When
+	// old ones stop working at once; a client token one of them bound stays
+	// taken while the tunnel is open, PROTOCOL.md §1.8) and bumps
+	// LastUpdatedAt to at. When
 	// thingName is non-nil it replaces the stored thing name. It fails with
 	// ErrClosed on a closed or expired tunnel.
 	RotateTokens(ctx context.Context, id string, tokens []Token, thingName *string, at time.Time) (tunnel.Tunnel, error)

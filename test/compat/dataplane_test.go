@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -131,6 +132,18 @@ func TestDataPlaneThroughTunneld(t *testing.T) {
 	}
 	if _, resp, err := dialPeer(t, in, "destination", tun.DestinationAccessToken, clientToken); err == nil || resp == nil || resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("revoked token reconnect: err %v, resp %v; want 400", err, resp)
+	}
+	// The client token bound to the revoked token stays taken (PROTOCOL.md
+	// §1.8); the new token connects with another one.
+	newDst, _ := rot["destinationAccessToken"].(string)
+	if _, resp, err := dialPeer(t, in, "destination", newDst, clientToken); err == nil || resp == nil || resp.StatusCode != http.StatusBadRequest ||
+		!strings.Contains(resp.Header.Get("X-Status-Reason"), "client token") {
+		t.Errorf("new token with the revoked token's client token: err %v, resp %v; want 400 naming the client token", err, resp)
+	}
+	if c, _, err := dialPeer(t, in, "destination", newDst, clientToken+"-2"); err != nil {
+		t.Errorf("new token with a new client token: %v", err)
+	} else if m := readMsg(t, c); m.Type != wire.TypeServiceIDs {
+		t.Errorf("first message after rotation = %v, want SERVICE_IDS", m.Type)
 	}
 
 	// CloseTunnel closes the source with 1000.

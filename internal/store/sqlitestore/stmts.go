@@ -10,11 +10,11 @@ import (
 // transactions run them through wtx. The SQL sits beside the methods that
 // use it.
 type writeStmts struct {
-	openCount, insertTunnel, insertToken, upsertTag, deleteTunnel *sql.Stmt
-	tunnel, tunnelState, closeTunnel, expireTunnels, purgeClosed  *sql.Stmt
-	deleteModeTokens, touchTunnel, claimLookup, clientTokenHolder *sql.Stmt
-	claimToken, countTags, deleteTag, setSrcConn, setDstConn      *sql.Stmt
-	savepoint, rollbackTo, release                                *sql.Stmt
+	openCount, insertTunnel, insertToken, upsertTag, deleteTunnel                   *sql.Stmt
+	tunnel, tunnelState, closeTunnel, expireTunnels, purgeClosed                    *sql.Stmt
+	deleteModeTokens, revokeModeTokens, touchTunnel, claimLookup, clientTokenHolder *sql.Stmt
+	claimToken, countTags, deleteTag, setSrcConn, setDstConn                        *sql.Stmt
+	savepoint, rollbackTo, release                                                  *sql.Stmt
 }
 
 func (w *writeStmts) defs() []stmtDef {
@@ -24,7 +24,7 @@ func (w *writeStmts) defs() []stmtDef {
 		{&w.deleteTunnel, deleteTunnel}, {&w.tunnel, selectTunnel},
 		{&w.tunnelState, selectTunnelState}, {&w.closeTunnel, closeTunnel},
 		{&w.expireTunnels, expireTunnels}, {&w.purgeClosed, purgeClosed},
-		{&w.deleteModeTokens, deleteModeTokens}, {&w.touchTunnel, touchTunnel},
+		{&w.deleteModeTokens, deleteModeTokens}, {&w.revokeModeTokens, revokeModeTokens}, {&w.touchTunnel, touchTunnel},
 		{&w.claimLookup, selectClaim}, {&w.clientTokenHolder, selectClientTokenHolder},
 		{&w.claimToken, claimToken}, {&w.countTags, countTags}, {&w.deleteTag, deleteTag},
 		{&w.setSrcConn, setConnState("src")}, {&w.setDstConn, setConnState("dst")},

@@ -15,12 +15,16 @@ import (
 
 const (
 	selectTunnelState = `SELECT closed_at, expires_at FROM tunnels WHERE id = ?`
-	deleteModeTokens  = `DELETE FROM tokens WHERE tunnel_id = ? AND mode = ?`
+	// deleteModeTokens drops the tokens of a mode that bound no client
+	// token; revokeModeTokens then retires the others (they keep their
+	// client tokens taken, PROTOCOL.md §1.8).
+	deleteModeTokens = `DELETE FROM tokens WHERE tunnel_id = ? AND mode = ? AND client_token_hash IS NULL`
+	revokeModeTokens = `UPDATE tokens SET revoked = 1 WHERE tunnel_id = ? AND mode = ?`
 	// touchTunnel bumps last_updated_at to ?1 and, when ?2 is true, sets
 	// the thing name to ?3.
 	touchTunnel = `UPDATE tunnels SET last_updated_at = ?1,
 		thing_name = IIF(?2, ?3, thing_name) WHERE id = ?4`
-	selectClaim = `SELECT k.tunnel_id, k.mode, k.used, k.client_token_hash, t.closed_at, t.expires_at
+	selectClaim = `SELECT k.tunnel_id, k.mode, k.used, k.revoked, k.client_token_hash, t.closed_at, t.expires_at
 		FROM tokens k JOIN tunnels t ON t.id = k.tunnel_id WHERE k.hash = ?`
 	// selectClientTokenHolder finds another token of an open tunnel bound
 	// to client token hash ?1.
@@ -43,6 +47,9 @@ func (s *Store) RotateTokens(ctx context.Context, id string, tokens []store.Toke
 		}
 		for _, k := range tokens {
 			if _, err := tx.exec(s.ws.deleteModeTokens, id, k.Mode.String()); err != nil {
+				return fmt.Errorf("revoke %v token: %w", k.Mode, err)
+			}
+			if _, err := tx.exec(s.ws.revokeModeTokens, id, k.Mode.String()); err != nil {
 				return fmt.Errorf("revoke %v token: %w", k.Mode, err)
 			}
 		}
@@ -110,17 +117,18 @@ func (s *Store) claim(tx *wtx, h tunnel.TokenHash, m tunnel.Mode, clientToken st
 	var (
 		id, mode string
 		used     bool
+		revoked  bool
 		bound    []byte
 		closed   sql.NullInt64
 		expires  int64
 	)
-	err := tx.queryRow(s.ws.claimLookup, h[:]).Scan(&id, &mode, &used, &bound, &closed, &expires)
+	err := tx.queryRow(s.ws.claimLookup, h[:]).Scan(&id, &mode, &used, &revoked, &bound, &closed, &expires)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return "", store.ErrTokenUnknown
 	case err != nil:
 		return "", fmt.Errorf("look up token: %w", err)
-	case mode != m.String():
+	case mode != m.String() || revoked:
 		return "", store.ErrTokenUnknown
 	case closed.Valid || expires <= millis(at):
 		return "", store.ErrClosed

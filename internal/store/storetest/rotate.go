@@ -13,6 +13,7 @@ var rotateBehaviours = []behaviour{
 	{"RotateTokensReplacesBothModes", testRotateBoth},
 	{"RotateTokensSetsThingNameOnlyWhenGiven", testRotateThingName},
 	{"RotateTokensOnClosedOrExpiredFailsWithErrClosed", testRotateClosed},
+	{"RotateTokensKeepsRetiredClientTokensTaken", testRotateRetiresClientToken},
 }
 
 // claim tries a claim without client token at t0 + 1 minute.
@@ -100,4 +101,44 @@ func testRotateClosed(t *testing.T, s store.Store) {
 	wantErr(t, "RotateTokens(open, at == ExpiresAt)", err, store.ErrClosed)
 	checkTunnel(t, "Tunnel(expired) after failed rotation", mustGet(t, s, "expired"), before)
 	wantErr(t, "ClaimToken(token kept by failed rotation)", claim(t, s, k.src, tunnel.ModeSource), nil)
+}
+
+// A client token bound to a revoked token cannot be bound to the new one
+// while the tunnel is open (PROTOCOL.md §1.8); other client tokens can.
+func testRotateRetiresClientToken(t *testing.T, s store.Store) {
+	old := mustCreate(t, s, newTunnel("r", t0))
+	const ct = "client-token-of-the-first-source-connection"
+	if _, err := s.ClaimToken(t.Context(), old.src, tunnel.ModeSource, ct, at(time.Second)); err != nil {
+		t.Fatalf("ClaimToken(source, ct) = %v, want nil", err)
+	}
+	newSrc := tunnel.HashToken(tunnel.NewToken())
+	if _, err := s.RotateTokens(t.Context(), "r", []store.Token{{Hash: newSrc, Mode: tunnel.ModeSource}}, nil, at(time.Minute)); err != nil {
+		t.Fatalf("RotateTokens(r, source) = %v, want nil", err)
+	}
+	claimCT := func(h tunnel.TokenHash, clientToken string) error {
+		_, err := s.ClaimToken(t.Context(), h, tunnel.ModeSource, clientToken, at(2*time.Minute))
+		return err
+	}
+	wantErr(t, "ClaimToken(revoked token, its client token)", claimCT(old.src, ct), store.ErrTokenUnknown)
+	wantErr(t, "ClaimToken(new token, the revoked token's client token)", claimCT(newSrc, ct), store.ErrClientTokenInUse)
+	wantErr(t, "ClaimToken(new token, another client token)", claimCT(newSrc, ct+"-2"), nil)
+	wantErr(t, "ClaimToken(new token, reconnect with its client token)", claimCT(newSrc, ct+"-2"), nil)
+
+	// Rotating again retires the second client token too; the first stays taken.
+	newer := tunnel.HashToken(tunnel.NewToken())
+	if _, err := s.RotateTokens(t.Context(), "r", []store.Token{{Hash: newer, Mode: tunnel.ModeSource}}, nil, at(3*time.Minute)); err != nil {
+		t.Fatalf("second RotateTokens(r, source) = %v, want nil", err)
+	}
+	wantErr(t, "ClaimToken(newest token, first client token)", claimCT(newer, ct), store.ErrClientTokenInUse)
+	wantErr(t, "ClaimToken(newest token, second client token)", claimCT(newer, ct+"-2"), store.ErrClientTokenInUse)
+	wantErr(t, "ClaimToken(second token, now revoked)", claimCT(newSrc, ct+"-2"), store.ErrTokenUnknown)
+
+	// Once the tunnel is closed its client tokens are free for other tunnels.
+	if _, _, err := s.CloseTunnel(t.Context(), "r", at(4*time.Minute)); err != nil {
+		t.Fatalf("CloseTunnel(r) = %v, want nil", err)
+	}
+	other := mustCreate(t, s, newTunnel("o", at(5*time.Minute)))
+	if _, err := s.ClaimToken(t.Context(), other.src, tunnel.ModeSource, ct, at(6*time.Minute)); err != nil {
+		t.Fatalf("ClaimToken(other tunnel, first client token) = %v, want nil", err)
+	}
 }
