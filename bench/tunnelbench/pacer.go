@@ -108,8 +108,9 @@ func (pc *pacer) run(stop <-chan struct{}) {
 			}
 			binary.BigEndian.PutUint64(payload, uint64(time.Since(pc.rc.base)))
 			m = wire.Message{Type: wire.TypeData, StreamID: 1, ServiceID: rampService, ConnectionID: 1, Payload: payload}
-			if sp.p.send(&m) == nil {
-				sp.sent.Add(1)
+			sp.sent.Add(1) // before sending: the echo may be counted first
+			if sp.p.send(&m) != nil {
+				sp.sent.Add(-1)
 			}
 		}
 		if !sleepUntil(base.Add(pc.period), stop) {
