@@ -9,11 +9,11 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/adit-project/adit/internal/localproxy"
+	"github.com/adit-project/adit/internal/testnet"
 	"github.com/adit-project/adit/internal/tunnel"
 	"go.uber.org/goleak"
 )
@@ -150,38 +150,7 @@ func startPair(t testing.TB, r *fakeRelay, dst, src localproxy.Config) (s, d *pr
 // tcpServer runs handle for every connection until the test ends.
 func tcpServer(t testing.TB, network, address string, handle func(net.Conn)) net.Listener {
 	t.Helper()
-	ln, err := net.Listen(network, address)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	conns := map[net.Conn]bool{}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns[c] = true
-			mu.Unlock()
-			wg.Go(func() {
-				defer c.Close()
-				handle(c)
-			})
-		}
-	})
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return ln
+	return testnet.Serve(t, network, address, handle)
 }
 
 // echoServer echoes every connection, after an optional greeting.

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/adit-project/adit/internal/testnet"
 	"github.com/adit-project/adit/internal/trywrite"
 )
 
@@ -17,20 +18,7 @@ import (
 // connection with small socket buffers, and the other end.
 func outboxPair(t *testing.T) (*outbox, *net.TCPConn, chan error) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tc, ts := c.(*net.TCPConn), s.(*net.TCPConn)
+	tc, ts := testnet.TCPPair(t)
 	// Small, but not below two loopback segments (64 KiB each): a smaller
 	// receive buffer leaves TCP waiting on its persist timer.
 	tc.SetWriteBuffer(16 << 10)
@@ -40,7 +28,6 @@ func outboxPair(t *testing.T) (*outbox, *net.TCPConn, chan error) {
 		onWriteError: func(err error) { errs <- err }}
 	t.Cleanup(func() {
 		tc.Close()
-		ts.Close()
 		o.wait()
 	})
 	return o, ts, errs

@@ -8,27 +8,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
-)
 
-// tcpPair returns both ends of a loopback TCP connection.
-func tcpPair(t *testing.T) (*net.TCPConn, *net.TCPConn) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close(); s.Close() })
-	return c.(*net.TCPConn), s.(*net.TCPConn)
-}
+	"github.com/adit-project/adit/internal/testnet"
+)
 
 func TestRawOnlyForSockets(t *testing.T) {
 	a, b := net.Pipe()
@@ -37,14 +19,14 @@ func TestRawOnlyForSockets(t *testing.T) {
 	if Raw(a) != nil {
 		t.Fatal("Raw(net.Pipe) is not nil")
 	}
-	c, _ := tcpPair(t)
+	c, _ := testnet.TCPPair(t)
 	if Raw(c) == nil {
 		t.Fatal("Raw(TCP) is nil")
 	}
 }
 
 func TestWritevDeliversInOrder(t *testing.T) {
-	c, s := tcpPair(t)
+	c, s := testnet.TCPPair(t)
 	n, err := Writev(Raw(c), []byte("head:"), []byte("body"), []byte(":tail"))
 	if err != nil || n != 14 {
 		t.Fatalf("Writev = %d, %v; want 14, nil", n, err)
@@ -64,7 +46,7 @@ func TestWritevDeliversInOrder(t *testing.T) {
 
 // A full socket takes nothing and returns at once, without an error.
 func TestWritevNeverBlocks(t *testing.T) {
-	c, s := tcpPair(t)
+	c, s := testnet.TCPPair(t)
 	c.SetWriteBuffer(16 << 10)
 	s.SetReadBuffer(16 << 10)
 	chunk := bytes.Repeat([]byte{'x'}, 64<<10)
@@ -97,7 +79,7 @@ func TestWritevNeverBlocks(t *testing.T) {
 // An expired write deadline is not an error: nothing is written and the
 // caller's buffered path, which sets its own deadline, takes over.
 func TestWritevExpiredDeadline(t *testing.T) {
-	c, _ := tcpPair(t)
+	c, _ := testnet.TCPPair(t)
 	c.SetWriteDeadline(time.Now().Add(-time.Second))
 	if n, err := Writev(Raw(c), []byte("x")); n != 0 || err != nil {
 		t.Fatalf("Writev after deadline = %d, %v; want 0, nil", n, err)
@@ -106,7 +88,7 @@ func TestWritevExpiredDeadline(t *testing.T) {
 
 // A reset connection reports the socket error.
 func TestWritevReportsSocketError(t *testing.T) {
-	c, s := tcpPair(t)
+	c, s := testnet.TCPPair(t)
 	s.SetLinger(0)
 	s.Close() // RST
 	var err error
