@@ -96,20 +96,7 @@ func tail(b []byte) string {
 
 // status reads a kB field (VmHWM, VmRSS) of /proc/PID/status.
 func procStatusKB(pid int, field string) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(l, field+":") {
-			f := strings.Fields(l)
-			if len(f) >= 2 {
-				v, _ := strconv.ParseInt(f[1], 10, 64)
-				return v
-			}
-		}
-	}
-	return 0
+	return procStatusKBFile(fmt.Sprintf("/proc/%d/status", pid), field)
 }
 
 // cpuTime is the user+system CPU time of a process.

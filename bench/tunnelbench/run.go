@@ -585,6 +585,7 @@ func describeMachine() machine {
 	return m
 }
 
+// procStatusKBFile reads a "Field: value kB" line of a /proc file, or 0.
 func procStatusKBFile(path, field string) int64 {
 	b, _ := os.ReadFile(path)
 	for _, l := range strings.Split(string(b), "\n") {
