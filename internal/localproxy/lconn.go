@@ -8,7 +8,6 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/adit-project/adit/internal/trywrite"
@@ -43,9 +42,9 @@ type lconn struct {
 	resetHoldsSlot, slotReleased atomic.Bool
 
 	mu    sync.Mutex
-	nc    net.Conn        // nil while a destination dials; guarded by mu
-	raw   syscall.RawConn // nc's, for non-blocking writes, or nil; guarded by mu
-	state int             // guarded by mu
+	nc    net.Conn         // nil while a destination dials; guarded by mu
+	tw    *trywrite.Writer // non-blocking writes to nc (inbox.direct), or nil; guarded by mu
+	state int              // guarded by mu
 }
 
 // setConn attaches the dialed socket; false if the connection already ended.
@@ -56,7 +55,7 @@ func (c *lconn) setConn(nc net.Conn) bool {
 		return false
 	}
 	c.nc = nc
-	c.raw = trywrite.Raw(nc)
+	c.tw = trywrite.NewWriter(trywrite.Raw(nc))
 	return true
 }
 
@@ -162,13 +161,13 @@ func (c *lconn) abort() {
 // application stopped reading is reset.
 func (c *lconn) deliver(ctx context.Context, p []byte) {
 	c.mu.Lock()
-	raw := c.raw
+	tw := c.tw
 	c.mu.Unlock()
-	if raw != nil {
+	if tw != nil {
 		// Fast path: write straight to the socket if it has room, saving a
 		// copy and a goroutine handoff; what does not fit is buffered.
 		p = p[c.in.direct(p, func(b []byte) int {
-			n, _ := trywrite.Writev(raw, b) // an error shows on the buffered path
+			n, _ := tw.Write(b, nil) // an error shows on the buffered path
 			return n
 		}):]
 		if len(p) == 0 {

@@ -81,8 +81,9 @@ type frameWriter struct {
 	timeout time.Duration
 	rng     *mrand.ChaCha8
 	bufs    net.Buffers
-	scratch []byte  // small frames copied together
-	batch   []frame // frames being written
+	out     net.Buffers // what writeBuffers consumes
+	scratch []byte      // small frames copied together
+	batch   []frame     // frames being written
 }
 
 func newFrameWriter(lc *lockedConn, timeout time.Duration) *frameWriter {
@@ -112,8 +113,11 @@ func (w *frameWriter) write(batch []frame) error {
 	if start < len(w.scratch) {
 		w.bufs = append(w.bufs, w.scratch[start:])
 	}
-	bufs := w.bufs
-	err := w.lc.writeBuffers(&bufs, w.timeout)
+	// Writing consumes the slice it is given; w.out is that copy of bufs,
+	// a field so that passing its address allocates nothing.
+	w.out = w.bufs
+	err := w.lc.writeBuffers(&w.out, w.timeout)
+	w.out = nil
 	clear(w.bufs)
 	return err
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/adit-project/adit/internal/cork"
@@ -53,21 +52,22 @@ var (
 // receiver is bounded by WriteTimeout, after which it is dropped.
 type outbox struct {
 	conn         net.Conn
-	raw          syscall.RawConn // conn's socket for direct writes, or nil (TLS)
+	tw           *trywrite.Writer // non-blocking writes to conn's socket, or nil (TLS)
 	writeTimeout time.Duration
 	onWriteError func(error)
 
 	mu      sync.Mutex
-	buf     *[]byte       // queued frames; nil when empty
-	torn    int           // leading bytes of buf that finish a partly written frame
-	space   chan struct{} // closed when the writer takes buf; nil if nobody waits
-	held    bool          // no writer may start yet (handshake in progress)
-	running bool          // a writer goroutine is active
-	closing bool          // no more frames are accepted
-	final   []byte        // the Close frame to write last, if any
-	closeBy time.Time     // deadline for writes once closing
-	broken  bool          // a write failed; the stream is unusable
-	reason  closeReason   // why the peer closes; set with closing
+	buf     *[]byte               // queued frames; nil when empty
+	torn    int                   // leading bytes of buf that finish a partly written frame
+	hdr     [maxServerHeader]byte // frame header of a direct write (running is set)
+	space   chan struct{}         // closed when the writer takes buf; nil if nobody waits
+	held    bool                  // no writer may start yet (handshake in progress)
+	running bool                  // a writer goroutine is active
+	closing bool                  // no more frames are accepted
+	final   []byte                // the Close frame to write last, if any
+	closeBy time.Time             // deadline for writes once closing
+	broken  bool                  // a write failed; the stream is unusable
+	reason  closeReason           // why the peer closes; set with closing
 	wg      sync.WaitGroup
 }
 
@@ -114,7 +114,7 @@ func (o *outbox) push(op byte, payload []byte, cancel <-chan struct{}, force boo
 // idleLocked reports whether the caller may write to the socket itself:
 // nothing is queued or being written and the socket is a plain one.
 func (o *outbox) idleLocked() bool {
-	return o.raw != nil && !o.running && !o.held && o.final == nil
+	return o.tw != nil && !o.running && !o.held && o.final == nil
 }
 
 // direct writes one frame from the calling goroutine with a non-blocking
@@ -125,9 +125,8 @@ func (o *outbox) idleLocked() bool {
 func (o *outbox) direct(op byte, payload []byte) {
 	o.running = true
 	o.mu.Unlock()
-	var hb [maxServerHeader]byte
-	h := appendFrameHeader(hb[:0], op, len(payload))
-	n, err := trywrite.Writev(o.raw, h, payload)
+	h := appendFrameHeader(o.hdr[:0], op, len(payload))
+	n, err := o.tw.Write(h, payload)
 	o.mu.Lock()
 	o.running = false
 	if rest := len(h) + len(payload) - n; rest > 0 && err == nil {
@@ -244,7 +243,7 @@ func (o *outbox) take() (b *[]byte, final []byte, ok bool) {
 		return nil, f, f != nil && !o.broken
 	}
 	o.running = false
-	if o.raw != nil {
+	if o.tw != nil {
 		// Direct writes are non-blocking; an expired deadline would make
 		// them fail.
 		o.conn.SetWriteDeadline(time.Time{})

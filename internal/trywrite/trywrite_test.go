@@ -25,14 +25,18 @@ func TestRawOnlyForSockets(t *testing.T) {
 	}
 }
 
-func TestWritevDeliversInOrder(t *testing.T) {
+func TestWriteDeliversInOrder(t *testing.T) {
 	c, s := testnet.TCPPair(t)
-	n, err := Writev(Raw(c), []byte("head:"), []byte("body"), []byte(":tail"))
+	w := NewWriter(Raw(c))
+	n, err := w.Write([]byte("head:"), []byte("body:tail"))
 	if err != nil || n != 14 {
-		t.Fatalf("Writev = %d, %v; want 14, nil", n, err)
+		t.Fatalf("Write = %d, %v; want 14, nil", n, err)
 	}
-	if n, err := Writev(Raw(c), []byte("!")); err != nil || n != 1 {
-		t.Fatalf("single-buffer Writev = %d, %v", n, err)
+	if n, err := w.Write([]byte("!"), nil); err != nil || n != 1 {
+		t.Fatalf("single-buffer Write = %d, %v", n, err)
+	}
+	if n, err := w.Write(nil, nil); err != nil || n != 0 {
+		t.Fatalf("empty Write = %d, %v", n, err)
 	}
 	got := make([]byte, 15)
 	s.SetReadDeadline(time.Now().Add(5 * time.Second))
@@ -45,23 +49,24 @@ func TestWritevDeliversInOrder(t *testing.T) {
 }
 
 // A full socket takes nothing and returns at once, without an error.
-func TestWritevNeverBlocks(t *testing.T) {
+func TestWriteNeverBlocks(t *testing.T) {
 	c, s := testnet.TCPPair(t)
 	c.SetWriteBuffer(16 << 10)
 	s.SetReadBuffer(16 << 10)
 	chunk := bytes.Repeat([]byte{'x'}, 64<<10)
+	w := NewWriter(Raw(c))
 	total := 0
 	for i := 0; ; i++ {
 		if i == 10000 {
 			t.Fatalf("socket never filled after %d bytes", total)
 		}
 		start := time.Now()
-		n, err := Writev(Raw(c), chunk)
+		n, err := w.Write(chunk, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if d := time.Since(start); d > 2*time.Second {
-			t.Fatalf("Writev blocked for %v", d)
+			t.Fatalf("Write blocked for %v", d)
 		}
 		total += n
 		if n == 0 {
@@ -78,25 +83,41 @@ func TestWritevNeverBlocks(t *testing.T) {
 
 // An expired write deadline is not an error: nothing is written and the
 // caller's buffered path, which sets its own deadline, takes over.
-func TestWritevExpiredDeadline(t *testing.T) {
+func TestWriteExpiredDeadline(t *testing.T) {
 	c, _ := testnet.TCPPair(t)
 	c.SetWriteDeadline(time.Now().Add(-time.Second))
-	if n, err := Writev(Raw(c), []byte("x")); n != 0 || err != nil {
-		t.Fatalf("Writev after deadline = %d, %v; want 0, nil", n, err)
+	if n, err := NewWriter(Raw(c)).Write([]byte("x"), nil); n != 0 || err != nil {
+		t.Fatalf("Write after deadline = %d, %v; want 0, nil", n, err)
 	}
 }
 
 // A reset connection reports the socket error.
-func TestWritevReportsSocketError(t *testing.T) {
+func TestWriteReportsSocketError(t *testing.T) {
 	c, s := testnet.TCPPair(t)
 	s.SetLinger(0)
 	s.Close() // RST
 	var err error
+	w := NewWriter(Raw(c))
 	for i := 0; i < 100 && err == nil; i++ {
-		_, err = Writev(Raw(c), []byte("after reset"))
+		_, err = w.Write([]byte("after reset"), nil)
 		time.Sleep(10 * time.Millisecond)
 	}
 	if !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, syscall.EPIPE) {
-		t.Fatalf("Writev to a reset connection: %v; want ECONNRESET or EPIPE", err)
+		t.Fatalf("Write to a reset connection: %v; want ECONNRESET or EPIPE", err)
 	}
+}
+
+// The relay calls Write for every message it forwards: it must not
+// allocate.
+func TestWriteDoesNotAllocate(t *testing.T) {
+	c, s := testnet.TCPPair(t)
+	w := NewWriter(Raw(c))
+	hdr, body := []byte{0x82, 64}, make([]byte, 64)
+	drain := make(chan struct{})
+	go func() { io.Copy(io.Discard, s); close(drain) }()
+	if allocs := testing.AllocsPerRun(1000, func() { w.Write(hdr, body) }); allocs != 0 {
+		t.Fatalf("Write allocates %.1f objects per call", allocs)
+	}
+	c.Close()
+	<-drain
 }

@@ -73,6 +73,7 @@ func (e *FieldError) Error() string {
 // Unmarshal decodes b into m, replacing its contents. Payload aliases b
 // (no copy): callers that keep a message beyond the life of b must copy it.
 func (m *Message) Unmarshal(b []byte) error {
+	prevService := m.ServiceID
 	*m = Message{}
 	for len(b) > 0 {
 		key, n := binary.Uvarint(b)
@@ -98,7 +99,7 @@ func (m *Message) Unmarshal(b []byte) error {
 			if l > uint64(len(b)) {
 				return ErrTruncatedField
 			}
-			m.setBytes(field, b[:l])
+			m.setBytes(field, b[:l], prevService)
 			b = b[l:]
 		default:
 			return &FieldError{Field: field, WireType: wt}
@@ -120,12 +121,19 @@ func (m *Message) setVarint(field, v uint64) {
 	}
 }
 
-func (m *Message) setBytes(field uint64, v []byte) {
+// setBytes sets a length-delimited field. A serviceId equal to prev, the
+// one the message held before, reuses that string: a reader that decodes
+// every message of a stream into the same Message allocates nothing.
+func (m *Message) setBytes(field uint64, v []byte, prev string) {
 	switch field {
 	case 4:
 		m.Payload = v
 	case 5:
-		m.ServiceID = string(v)
+		if string(v) == prev {
+			m.ServiceID = prev
+		} else {
+			m.ServiceID = string(v)
+		}
 	case 6:
 		m.AvailableServiceIDs = append(m.AvailableServiceIDs, string(v))
 	}
