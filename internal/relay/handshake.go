@@ -76,7 +76,7 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, hs *handshake, 
 	if hs.version >= 2 {
 		m := wire.Message{Type: wire.TypeServiceIDs, AvailableServiceIDs: g.Services}
 		f, _ := wire.AppendFrame(nil, &m)
-		p.out.push(opBinary, f, nil, true) // first message (D4); the writer is held until run
+		p.out.push(opBinary, f, nil, true, false) // first message (D4); the writer is held until run
 	}
 	s.track(p)
 	if err := s.attach(p, g, gen); err != nil {
@@ -133,7 +133,7 @@ func (s *Server) attach(p *peer, g Grant, gen uint64) error {
 		old.dispatchMu.Lock() // let its batch in flight finish first
 		old.dispatchMu.Unlock()
 		for _, f := range resets {
-			other.out.push(opBinary, f, nil, true)
+			other.out.push(opBinary, f, nil, true, false)
 		}
 	} else {
 		s.recordState(p, true)

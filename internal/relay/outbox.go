@@ -71,11 +71,18 @@ type outbox struct {
 	wg      sync.WaitGroup
 }
 
+// directMin is the payload size from which a frame is written directly
+// even when more frames of the same read follow: one system call per such
+// frame costs little, while small frames are cheaper batched by the writer.
+const directMin = 16 << 10
+
 // push queues one frame with opcode op. Unless force is set it waits while
 // the queue is full, giving up when cancel is closed. Relay-generated
 // control messages (SERVICE_IDS, STREAM_RESET) are forced: they are few
-// and tiny, and the relay must not block on them.
-func (o *outbox) push(op byte, payload []byte, cancel <-chan struct{}, force bool) error {
+// and tiny, and the relay must not block on them. more says that the
+// sender has further frames at hand: a small frame is then queued, so the
+// writer sends the batch with one call, instead of written directly.
+func (o *outbox) push(op byte, payload []byte, cancel <-chan struct{}, force, more bool) error {
 	need := maxServerHeader + len(payload)
 	for {
 		o.mu.Lock()
@@ -83,7 +90,7 @@ func (o *outbox) push(op byte, payload []byte, cancel <-chan struct{}, force boo
 			o.mu.Unlock()
 			return errPeerGone
 		}
-		if o.buf == nil && !force && o.idleLocked() {
+		if o.buf == nil && !force && (!more || len(payload) >= directMin) && o.idleLocked() {
 			o.direct(op, payload) // unlocks
 			return nil
 		}

@@ -91,7 +91,7 @@ func checkSeqPayload(p []byte, want int) error {
 // goroutine starts and nothing stays queued.
 func TestOutboxDirectWrite(t *testing.T) {
 	o, s, _ := outboxPair(t)
-	if err := o.push(opBinary, seqPayload(7, 64), nil, false); err != nil {
+	if err := o.push(opBinary, seqPayload(7, 64), nil, false, false); err != nil {
 		t.Fatal(err)
 	}
 	o.mu.Lock()
@@ -127,7 +127,7 @@ func TestOutboxOrderUnderPressure(t *testing.T) {
 				if op == opPong {
 					size = 4 + i%120 // control frames stay under 126 bytes
 				}
-				if err := o.push(op, seqPayload(i, size), nil, false); err != nil {
+				if err := o.push(op, seqPayload(i, size), nil, false, i%3 == 0); err != nil {
 					errs <- err
 					return
 				}
@@ -163,7 +163,7 @@ func TestOutboxCloseFinishesTornFrame(t *testing.T) {
 	torn := false
 	pushed := 0
 	for i := 0; i < 200 && !torn; i++ {
-		if err := o.push(opBinary, seqPayload(i, 60000), nil, false); err != nil {
+		if err := o.push(opBinary, seqPayload(i, 60000), nil, false, false); err != nil {
 			t.Fatal(err)
 		}
 		pushed++
@@ -174,7 +174,7 @@ func TestOutboxCloseFinishesTornFrame(t *testing.T) {
 	if !torn {
 		t.Fatal("no direct write was partial; the socket buffers are too large for this test")
 	}
-	o.push(opBinary, seqPayload(pushed, 100), nil, true) // queued behind: dropped by close
+	o.push(opBinary, seqPayload(pushed, 100), nil, true, false) // queued behind: dropped by close
 	o.close(reasonTunnelClosed, time.Now().Add(ioTimeout))
 	s.SetReadDeadline(time.Now().Add(ioTimeout))
 	r := bufio.NewReader(s)

@@ -172,7 +172,7 @@ func (p *peer) process() bool {
 			}
 		case evPing:
 			// Echo the payload byte for byte (D19); never pong otherwise.
-			if p.out.push(opPong, ev.data, p.ctx.Done(), false) != nil {
+			if p.out.push(opPong, ev.data, p.ctx.Done(), false, false) != nil {
 				return false
 			}
 		case evClose:
@@ -215,7 +215,7 @@ func (p *peer) relay(frame []byte) bool {
 		return false
 	}
 	if other != nil {
-		if other.out.push(opBinary, frame, p.ctx.Done(), false) == nil {
+		if other.out.push(opBinary, frame, p.ctx.Done(), false, p.rd.buffered()) == nil {
 			p.msgs++
 			p.bytes += uint64(len(frame))
 			return true
@@ -241,7 +241,7 @@ func (p *peer) absent(m *wire.Message) bool {
 		return true
 	}
 	f, _ := wire.AppendFrame(nil, &reply)
-	return p.out.push(opBinary, f, p.ctx.Done(), false) == nil
+	return p.out.push(opBinary, f, p.ctx.Done(), false, false) == nil
 }
 
 // violate closes the peer with 1002 for a broken rule (D7). The other
@@ -277,7 +277,7 @@ func (p *peer) leave() {
 	defer mu.Unlock()
 	other, resets, current := p.s.hub.detach(p)
 	for _, f := range resets {
-		other.out.push(opBinary, f, nil, true)
+		other.out.push(opBinary, f, nil, true, false)
 	}
 	if current {
 		p.s.recordState(p, false)

@@ -253,6 +253,10 @@ func (r *frameReader) control(h *frameHeader) (event, error) {
 }
 
 // pending reports whether a partial tunnel frame is buffered.
+// buffered reports whether bytes past the frame just returned are already
+// in the buffer: more frames of the same read follow.
+func (r *frameReader) buffered() bool { return r.dPos != r.dEnd || r.rPos != r.rEnd }
+
 func (r *frameReader) pending() bool { return r.dPos != r.dEnd || r.remaining > 0 || r.inMessage }
 
 func wsViolation(detail string) error {
