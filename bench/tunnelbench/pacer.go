@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/binary"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -13,13 +14,19 @@ import (
 	"github.com/adit-project/adit/internal/wire"
 )
 
-// rampCollector gathers the round trips of the measuring window.
+// rampCollector gathers the round trips of the measuring window, and
+// counts the messages sent in it and the echoes of those: a message
+// belongs to the window by the send time it carries, so messages in flight
+// at either edge are neither lost nor counted twice.
 type rampCollector struct {
-	base   time.Time
-	mu     sync.Mutex
-	on     bool
-	lat    []time.Duration
-	closed atomic.Int64
+	base     time.Time
+	mu       sync.Mutex
+	on       bool
+	lat      []time.Duration
+	closed   atomic.Int64
+	from, to atomic.Int64 // window, as send times since base
+	sent     atomic.Int64 // messages sent in the window
+	echoed   atomic.Int64 // echoes of those
 }
 
 func (rc *rampCollector) add(d time.Duration) {
@@ -30,14 +37,38 @@ func (rc *rampCollector) add(d time.Duration) {
 	rc.mu.Unlock()
 }
 
+// open starts a measuring window.
+func (rc *rampCollector) open() {
+	rc.sent.Store(0)
+	rc.echoed.Store(0)
+	rc.to.Store(math.MaxInt64)
+	rc.from.Store(int64(time.Since(rc.base)))
+	rc.mu.Lock()
+	rc.on, rc.lat = true, rc.lat[:0]
+	rc.mu.Unlock()
+}
+
+// close ends the window and returns its round trips.
+func (rc *rampCollector) close() []time.Duration {
+	rc.to.Store(int64(time.Since(rc.base)))
+	rc.mu.Lock()
+	rc.on = false
+	lat := append([]time.Duration(nil), rc.lat...)
+	rc.mu.Unlock()
+	return lat
+}
+
+// inWindow reports whether send time ts falls in the window.
+func (rc *rampCollector) inWindow(ts time.Duration) bool {
+	return int64(ts) >= rc.from.Load() && int64(ts) < rc.to.Load()
+}
+
 // srcPeer is a source peer of the ramp: the pacer makes it send one
 // 64-byte DATA per period at its own phase, and its reader measures the
 // round trip of the echo.
 type srcPeer struct {
 	p     *wsPeer
 	phase time.Duration // offset of its sends within the period
-	sent  atomic.Int64
-	recv  atomic.Int64
 }
 
 // start opens the peer's stream and starts its reader.
@@ -56,7 +87,9 @@ func (sp *srcPeer) start(rc *rampCollector) error {
 			if m.Type == wire.TypeData && len(m.Payload) >= 8 {
 				ts := time.Duration(binary.BigEndian.Uint64(m.Payload))
 				rc.add(time.Since(rc.base) - ts)
-				sp.recv.Add(1)
+				if rc.inWindow(ts) {
+					rc.echoed.Add(1)
+				}
 			}
 		}
 	}()
@@ -106,11 +139,11 @@ func (pc *pacer) run(stop <-chan struct{}) {
 			if !sleepUntil(base.Add(sp.phase), stop) {
 				return
 			}
-			binary.BigEndian.PutUint64(payload, uint64(time.Since(pc.rc.base)))
+			ts := time.Since(pc.rc.base)
+			binary.BigEndian.PutUint64(payload, uint64(ts))
 			m = wire.Message{Type: wire.TypeData, StreamID: 1, ServiceID: rampService, ConnectionID: 1, Payload: payload}
-			sp.sent.Add(1) // before sending: the echo may be counted first
-			if sp.p.send(&m) != nil {
-				sp.sent.Add(-1)
+			if sp.p.send(&m) == nil && pc.rc.inWindow(ts) {
+				pc.rc.sent.Add(1)
 			}
 		}
 		if !sleepUntil(base.Add(pc.period), stop) {

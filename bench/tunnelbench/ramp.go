@@ -254,14 +254,7 @@ func ramp(cfg *config, bin, self, dir string, log func(string, ...any)) (res ram
 		st := rampStep{Tunnels: len(peers), OpenSeconds: tOpen.Seconds(), ConnectSeconds: time.Since(t0).Seconds()}
 		log("ramp: %d tunnels connected (%d added: %.1fs to open, %.1fs to connect both peers)", st.Tunnels, add, st.OpenSeconds, st.ConnectSeconds)
 		time.Sleep(cfg.rampSettle) // every new peer sends at least once
-		var sent0, recv0 int64
-		for _, sp := range peers {
-			sent0 += sp.sent.Load()
-			recv0 += sp.recv.Load()
-		}
-		rc.mu.Lock()
-		rc.on, rc.lat = true, rc.lat[:0]
-		rc.mu.Unlock()
+		rc.open()
 		var profDone chan struct{}
 		if cfg.profile && st.Tunnels >= res.MaxFit || cfg.profile && want == steps[len(steps)-1] {
 			profDone = make(chan struct{})
@@ -281,24 +274,16 @@ func ramp(cfg *config, bin, self, dir string, log func(string, ...any)) (res ram
 		if profDone != nil {
 			<-profDone
 		}
-		rc.mu.Lock()
-		rc.on = false
-		lat := append([]time.Duration(nil), rc.lat...)
-		rc.mu.Unlock()
+		lat := rc.close()
 		time.Sleep(300 * time.Millisecond) // let echoes of the window arrive before counting
-		var sent1, recv1 int64
-		for _, sp := range peers {
-			sent1 += sp.sent.Load()
-			recv1 += sp.recv.Load()
-		}
 		st.CPUCores = float64(c1-c0) / float64(w1.Sub(w0))
 		st.PeersCPU = float64(p1-p0) / float64(w1.Sub(w0))
 		st.RSSKB = procStatusKB(td.pid(), "VmRSS")
 		st.GoMemKB = goMemKB(td.pprof)
 		st.PerTunnelB = float64(st.RSSKB-res.BaseRSSKB) * 1024 / float64(st.Tunnels)
 		st.GoPerTunnelB = float64(st.GoMemKB-res.BaseGoKB) * 1024 / float64(st.Tunnels)
-		st.Sent = sent1 - sent0
-		st.Lost = max(0, (sent1-sent0)-(recv1-recv0))
+		st.Sent = rc.sent.Load()
+		st.Lost = st.Sent - rc.echoed.Load() // sent in the window, no echo within 300 ms
 		st.Lat = quantiles(lat)
 		log("ramp: %d tunnels: rss %d MiB (%.0f B/tunnel), cpu %.2f cores (peers %.2f), rtt p50 %.0fµs p99 %.0fµs max %.0fµs, %d msgs, %d closed",
 			st.Tunnels, st.RSSKB>>10, st.PerTunnelB, st.CPUCores, st.PeersCPU, st.Lat.P50, st.Lat.P99, st.Lat.Max, st.Lat.N, rc.closed.Load())

@@ -219,7 +219,7 @@ func report(r *results, svgLink string) string {
 	w("(sources in the bench process, destinations in a helper process, so each needs one descriptor per tunnel). Every source sends one 64-byte DATA per second ")
 	w("(each at its own random phase, sent by one pacing thread that sleeps with nanosleep, because Go timers fire in millisecond bursts) and its destination echoes it; the round trip goes through the relay twice. ")
 	w("The two bench processes run with their garbage collector off (1 GiB limit): they are the load generator, and their collections would count as tunnel latency; tunneld keeps its defaults. Memory per tunnel = (tunneld VmRSS − VmRSS before the ramp) / tunnels; ")
-	w("Go memory = HeapInuse + StackInuse after a GC, from tunneld's pprof endpoint, same difference. CPU is tunneld's (and, in parentheses, the two bench peer processes') over the %s window; \"open\" is the OpenTunnel calls (16 in parallel) for the tunnels added at that step, \"connect\" connecting both of their peers (64 in parallel per side).\n\n", fmtDur(r, "window"))
+	w("Go memory = HeapInuse + StackInuse after a GC, from tunneld's pprof endpoint, same difference. CPU is tunneld's (and, in parentheses, the two bench peer processes') over the %s window; \"open\" is the OpenTunnel calls (16 in parallel) for the tunnels added at that step, \"connect\" connecting both of their peers (64 in parallel per side); \"lost\" counts messages sent in the window whose echo had not arrived 300 ms after it.\n\n", fmtDur(r, "window"))
 	if r.Ramp.MaxFit < r.Ramp.Target {
 		w("The open-file limit is %d (hard) and tunneld holds two sockets per tunnel plus its own files, so the ramp stops at %d tunnels, not %d.\n\n", r.Ramp.Nofile, r.Ramp.MaxFit, r.Ramp.Target)
 	}
