@@ -52,6 +52,16 @@
 //   - at most one writer goroutine (outbox.run), alive only while frames
 //     are queued: it takes the whole queue and writes it with one call.
 //
+// When a receiver's queue is empty and nobody is writing to it, the
+// sender's reader writes the frame itself with one non-blocking writev
+// (plain TCP only, internal/trywrite): no goroutine wakes up and nothing is
+// copied, which is most of the relay's share of a small message's latency.
+// What the socket does not take is queued for the writer, ahead of
+// anything queued meanwhile. A small frame with more frames of the same
+// read behind it is queued instead, so a burst still goes out in one
+// call. On TLS, internal/cork gathers the records of one write into one
+// system call.
+//
 // Expiry timers (time.AfterFunc) call CloseTunnel. Shutdown waits for all
 // handshakes and reader goroutines; readers wait for their writers.
 //
