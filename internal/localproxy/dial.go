@@ -91,7 +91,7 @@ func (e *engine) dialTransport(ctx context.Context, u *url.URL) (net.Conn, error
 	if u.Scheme != "wss" {
 		return nc, nil
 	}
-	tc, err := tlsHandshake(ctx, cork.New(nc), e.cfg.TLS, u.Hostname())
+	tc, err := tlsHandshake(ctx, cork.New(nc), e.cfg.TLS, u.Hostname(), e.tlsSessions)
 	if err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("tls handshake with %s: %w", addr, err)
@@ -99,11 +99,16 @@ func (e *engine) dialTransport(ctx context.Context, u *url.URL) (net.Conn, error
 	return tc, nil
 }
 
-// tlsHandshake runs a client handshake with TLS 1.2 or later.
-func tlsHandshake(ctx context.Context, nc net.Conn, base *tls.Config, host string) (*tls.Conn, error) {
+// tlsHandshake runs a client handshake with TLS 1.2 or later, resuming a
+// session from sessions (if not nil and the configuration has no cache of
+// its own) when the server allows it.
+func tlsHandshake(ctx context.Context, nc net.Conn, base *tls.Config, host string, sessions tls.ClientSessionCache) (*tls.Conn, error) {
 	cfg := &tls.Config{}
 	if base != nil {
 		cfg = base.Clone()
+	}
+	if cfg.ClientSessionCache == nil {
+		cfg.ClientSessionCache = sessions
 	}
 	if cfg.ServerName == "" {
 		cfg.ServerName = host
@@ -128,7 +133,7 @@ func dialViaProxy(ctx context.Context, d *net.Dialer, proxy *url.URL, addr strin
 		return nil, fmt.Errorf("web proxy: %w", err)
 	}
 	if proxy.Scheme == "https" {
-		tc, err := tlsHandshake(ctx, nc, nil, proxy.Hostname())
+		tc, err := tlsHandshake(ctx, nc, nil, proxy.Hostname(), nil)
 		if err != nil {
 			nc.Close()
 			return nil, fmt.Errorf("web proxy: %w", err)

@@ -2,6 +2,7 @@ package localproxy
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,6 +27,9 @@ type engine struct {
 	// generatedToken: the client token is ours, so a restarted process
 	// presents another one and a used access token is refused.
 	generatedToken bool
+	// tlsSessions lets a reconnect resume the previous TLS session instead
+	// of a full handshake.
+	tlsSessions tls.ClientSessionCache
 
 	mu         sync.Mutex       // a leaf lock
 	cur        *session         // ready session, or nil; guarded by mu
@@ -66,7 +70,7 @@ func newEngine(cfg Config) (*engine, error) {
 		cfg.ClientToken = newClientToken()
 	}
 	e := &engine{cfg: cfg, log: cfg.Logger.With("mode", cfg.Mode.String()), endpoint: u, generatedToken: generated,
-		curReady: make(chan struct{}), streamSeq: make(map[string]int32), stopped: make(chan struct{})}
+		tlsSessions: tls.NewLRUClientSessionCache(4), curReady: make(chan struct{}), streamSeq: make(map[string]int32), stopped: make(chan struct{})}
 	if cfg.Mode == tunnel.ModeDestination && cfg.BindAddress != "" {
 		a, err := net.ResolveTCPAddr("tcp", net.JoinHostPort(cfg.BindAddress, "0"))
 		if err != nil {
