@@ -18,15 +18,22 @@ import (
 // through: about 256 KiB of data in 16 KiB records.
 const maxBuffered = 256 << 10
 
+// bufPool holds *[]byte of capacity maxBuffered. A Conn takes one only
+// while corked, so an idle connection holds no buffer.
+var bufPool = sync.Pool{New: func() any {
+	b := make([]byte, 0, maxBuffered)
+	return &b
+}}
+
 // Conn is a net.Conn that can hold back writes. It is meant to sit under a
-// tls.Conn (see Wrap and Write); used directly it behaves as the
-// connection it wraps.
+// tls.Conn (see New, Listener, Write and WriteBuffers); used directly it
+// behaves as the connection it wraps.
 type Conn struct {
 	net.Conn
 	mu     sync.Mutex
 	corked bool
-	buf    []byte
-	err    error // first write error while corked
+	buf    *[]byte // held-back bytes, from bufPool; nil unless corked
+	err    error   // first write error while corked
 }
 
 // New wraps c.
@@ -42,7 +49,10 @@ func (c *Conn) Write(p []byte) (int, error) {
 	if c.err != nil {
 		return 0, c.err
 	}
-	if len(c.buf)+len(p) > maxBuffered {
+	if c.buf == nil {
+		c.buf = bufPool.Get().(*[]byte)
+	}
+	if len(*c.buf)+len(p) > maxBuffered {
 		if err := c.flushLocked(); err != nil {
 			return 0, err
 		}
@@ -50,16 +60,16 @@ func (c *Conn) Write(p []byte) (int, error) {
 			return c.Conn.Write(p)
 		}
 	}
-	c.buf = append(c.buf, p...)
+	*c.buf = append(*c.buf, p...) // within its capacity: never grows
 	return len(p), nil
 }
 
 func (c *Conn) flushLocked() error {
-	if len(c.buf) == 0 {
+	if c.buf == nil || len(*c.buf) == 0 {
 		return nil
 	}
-	_, err := c.Conn.Write(c.buf)
-	c.buf = c.buf[:0]
+	_, err := c.Conn.Write(*c.buf)
+	*c.buf = (*c.buf)[:0]
 	if err != nil && c.err == nil {
 		c.err = err
 	}
@@ -79,11 +89,12 @@ func (c *Conn) uncork() error {
 	defer c.mu.Unlock()
 	c.corked = false
 	c.flushLocked()
+	if c.buf != nil {
+		bufPool.Put(c.buf)
+		c.buf = nil
+	}
 	err := c.err
 	c.err = nil
-	if cap(c.buf) > maxBuffered+64<<10 {
-		c.buf = nil // do not keep an oversized buffer
-	}
 	return err
 }
 

@@ -131,6 +131,14 @@ func TestWriteGathersRecords(t *testing.T) {
 	if n := cc.writes.Load() - before; n != 1 {
 		t.Fatalf("corked: %d write calls for 64 KiB, want 1", n)
 	}
+	// Between writes the connection holds no buffer (idle tunnels stay small).
+	under := tc.NetConn().(*Conn)
+	under.mu.Lock()
+	held := under.buf
+	under.mu.Unlock()
+	if held != nil {
+		t.Fatalf("an uncorked Conn still holds a %d-byte buffer", cap(*held))
+	}
 }
 
 func TestWriteBuffersInOrderAndBounded(t *testing.T) {
