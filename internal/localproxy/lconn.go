@@ -55,7 +55,7 @@ func (c *lconn) setConn(nc net.Conn) bool {
 		return false
 	}
 	c.nc = nc
-	c.tw = trywrite.NewWriter(trywrite.Raw(nc))
+	c.tw = trywrite.NewWriter(nc)
 	return true
 }
 

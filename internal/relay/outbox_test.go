@@ -24,7 +24,7 @@ func outboxPair(t *testing.T) (*outbox, *net.TCPConn, chan error) {
 	tc.SetWriteBuffer(16 << 10)
 	ts.SetReadBuffer(160 << 10)
 	errs := make(chan error, 4)
-	o := &outbox{conn: tc, tw: trywrite.NewWriter(trywrite.Raw(tc)), writeTimeout: ioTimeout,
+	o := &outbox{conn: tc, tw: trywrite.NewWriter(tc), writeTimeout: ioTimeout,
 		onWriteError: func(err error) { errs <- err }}
 	t.Cleanup(func() {
 		tc.Close()

@@ -13,9 +13,9 @@ import (
 // The direct path exists on Linux; elsewhere NewWriter returns nil and
 // callers always take their buffered path.
 
-// Raw returns c's RawConn if c is a plain socket (TCP or Unix domain), or
-// nil (TLS and other wrappers must take their buffered path).
-func Raw(c net.Conn) syscall.RawConn {
+// rawConn returns c's RawConn if c is a plain socket (TCP or Unix domain),
+// or nil (TLS and other wrappers must take their buffered path).
+func rawConn(c net.Conn) syscall.RawConn {
 	sc, ok := c.(syscall.Conn)
 	if !ok {
 		return nil

@@ -12,22 +12,22 @@ import (
 	"github.com/adit-project/adit/internal/testnet"
 )
 
-func TestRawOnlyForSockets(t *testing.T) {
+func TestWriterOnlyForSockets(t *testing.T) {
 	a, b := net.Pipe()
 	defer a.Close()
 	defer b.Close()
-	if Raw(a) != nil {
-		t.Fatal("Raw(net.Pipe) is not nil")
+	if NewWriter(a) != nil {
+		t.Fatal("NewWriter(net.Pipe) is not nil")
 	}
 	c, _ := testnet.TCPPair(t)
-	if Raw(c) == nil {
-		t.Fatal("Raw(TCP) is nil")
+	if NewWriter(c) == nil {
+		t.Fatal("NewWriter(TCP) is nil")
 	}
 }
 
 func TestWriteDeliversInOrder(t *testing.T) {
 	c, s := testnet.TCPPair(t)
-	w := NewWriter(Raw(c))
+	w := NewWriter(c)
 	n, err := w.Write([]byte("head:"), []byte("body:tail"))
 	if err != nil || n != 14 {
 		t.Fatalf("Write = %d, %v; want 14, nil", n, err)
@@ -54,7 +54,7 @@ func TestWriteNeverBlocks(t *testing.T) {
 	c.SetWriteBuffer(16 << 10)
 	s.SetReadBuffer(16 << 10)
 	chunk := bytes.Repeat([]byte{'x'}, 64<<10)
-	w := NewWriter(Raw(c))
+	w := NewWriter(c)
 	total := 0
 	for i := 0; ; i++ {
 		if i == 10000 {
@@ -86,7 +86,7 @@ func TestWriteNeverBlocks(t *testing.T) {
 func TestWriteExpiredDeadline(t *testing.T) {
 	c, _ := testnet.TCPPair(t)
 	c.SetWriteDeadline(time.Now().Add(-time.Second))
-	if n, err := NewWriter(Raw(c)).Write([]byte("x"), nil); n != 0 || err != nil {
+	if n, err := NewWriter(c).Write([]byte("x"), nil); n != 0 || err != nil {
 		t.Fatalf("Write after deadline = %d, %v; want 0, nil", n, err)
 	}
 }
@@ -97,7 +97,7 @@ func TestWriteReportsSocketError(t *testing.T) {
 	s.SetLinger(0)
 	s.Close() // RST
 	var err error
-	w := NewWriter(Raw(c))
+	w := NewWriter(c)
 	for i := 0; i < 100 && err == nil; i++ {
 		_, err = w.Write([]byte("after reset"), nil)
 		time.Sleep(10 * time.Millisecond)
@@ -111,7 +111,7 @@ func TestWriteReportsSocketError(t *testing.T) {
 // allocate.
 func TestWriteDoesNotAllocate(t *testing.T) {
 	c, s := testnet.TCPPair(t)
-	w := NewWriter(Raw(c))
+	w := NewWriter(c)
 	hdr, body := []byte{0x82, 64}, make([]byte, 64)
 	drain := make(chan struct{})
 	go func() { io.Copy(io.Discard, s); close(drain) }()

@@ -3,6 +3,7 @@
 package trywrite
 
 import (
+	"net"
 	"syscall"
 	"unsafe"
 )
@@ -19,8 +20,10 @@ type Writer struct {
 	fn  func(fd uintptr) bool
 }
 
-// NewWriter returns a Writer for raw, or nil if raw is nil.
-func NewWriter(raw syscall.RawConn) *Writer {
+// NewWriter returns a Writer for c, or nil if c is not a plain socket
+// (TCP or Unix domain; a TLS connection, for one, must be written through).
+func NewWriter(c net.Conn) *Writer {
+	raw := rawConn(c)
 	if raw == nil {
 		return nil
 	}
