@@ -34,28 +34,20 @@ func cmdFwd(args []string) error {
 	}
 	fmt.Printf("listening %s\n", ln.Addr())
 	os.Stdout.Sync()
-	for {
-		c, err := ln.Accept()
+	serve(ln, func(c net.Conn) {
+		d, err := net.DialTimeout("tcp", *to, 5*time.Second)
 		if err != nil {
-			if ne, ok := err.(net.Error); ok && ne.Timeout() {
-				continue
-			}
-			time.Sleep(10 * time.Millisecond) // EMFILE and the like
-			continue
+			c.Close()
+			return
 		}
-		go func() {
-			d, err := net.DialTimeout("tcp", *to, 5*time.Second)
-			if err != nil {
-				c.Close()
-				return
-			}
-			go pump(d, c)
-			pump(c, d)
-		}()
-	}
+		go pump(d, c)
+		pump(c, d)
+	})
+	return nil
 }
 
-// pump copies src to dst until either fails, then closes both.
+// pump copies src to dst until either fails, then closes both (dst and
+// src may be the same connection: an echo).
 func pump(dst, src net.Conn) {
 	defer dst.Close()
 	defer src.Close()

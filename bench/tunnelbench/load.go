@@ -40,11 +40,12 @@ func cmdServer(args []string) error {
 	}
 	fmt.Printf("listening %s\n", ln.Addr())
 	os.Stdout.Sync()
-	serve(ln)
+	serve(ln, handle)
 	return nil
 }
 
-func serve(ln net.Listener) {
+// serve runs handle on every connection ln accepts until ln is closed.
+func serve(ln net.Listener, handle func(net.Conn)) {
 	for {
 		c, err := ln.Accept()
 		if err != nil {
@@ -74,18 +75,7 @@ func handle(c net.Conn) {
 	c.SetReadDeadline(time.Time{})
 	switch cmd[0] {
 	case cmdEcho:
-		buf := make([]byte, 4096)
-		for {
-			n, err := c.Read(buf)
-			if n > 0 {
-				if _, werr := c.Write(buf[:n]); werr != nil {
-					return
-				}
-			}
-			if err != nil {
-				return
-			}
-		}
+		pump(c, c)
 	case cmdDownload:
 		var d [4]byte
 		if _, err := io.ReadFull(c, d[:]); err != nil {

@@ -14,48 +14,48 @@ import (
 	"github.com/adit-project/adit/internal/wire"
 )
 
-// rampCollector gathers the round trips of the measuring window, and
-// counts the messages sent in it and the echoes of those: a message
-// belongs to the window by the send time it carries, so messages in flight
-// at either edge are neither lost nor counted twice.
+// rampCollector gathers the round trips of the messages sent in the
+// measuring window. A message belongs to the window by the send time it
+// carries, so messages in flight at either edge are neither lost nor
+// counted twice, and a slow echo of the window's last messages still
+// counts once it arrives.
 type rampCollector struct {
 	base     time.Time
 	mu       sync.Mutex
-	on       bool
-	lat      []time.Duration
+	lat      []time.Duration // round trips of the window's echoed messages
 	closed   atomic.Int64
 	from, to atomic.Int64 // window, as send times since base
 	sent     atomic.Int64 // messages sent in the window
-	echoed   atomic.Int64 // echoes of those
 }
 
-func (rc *rampCollector) add(d time.Duration) {
-	rc.mu.Lock()
-	if rc.on {
-		rc.lat = append(rc.lat, d)
+// add records the echo of a message sent at ts after d.
+func (rc *rampCollector) add(ts, d time.Duration) {
+	if !rc.inWindow(ts) {
+		return
 	}
+	rc.mu.Lock()
+	rc.lat = append(rc.lat, d)
 	rc.mu.Unlock()
 }
 
 // open starts a measuring window.
 func (rc *rampCollector) open() {
+	rc.mu.Lock()
+	rc.lat = rc.lat[:0]
+	rc.mu.Unlock()
 	rc.sent.Store(0)
-	rc.echoed.Store(0)
 	rc.to.Store(math.MaxInt64)
 	rc.from.Store(int64(time.Since(rc.base)))
-	rc.mu.Lock()
-	rc.on, rc.lat = true, rc.lat[:0]
-	rc.mu.Unlock()
 }
 
-// close ends the window and returns its round trips.
-func (rc *rampCollector) close() []time.Duration {
-	rc.to.Store(int64(time.Since(rc.base)))
+// close ends the window: later sends no longer belong to it.
+func (rc *rampCollector) close() { rc.to.Store(int64(time.Since(rc.base))) }
+
+// echoes returns the round trips recorded for the window so far.
+func (rc *rampCollector) echoes() []time.Duration {
 	rc.mu.Lock()
-	rc.on = false
-	lat := append([]time.Duration(nil), rc.lat...)
-	rc.mu.Unlock()
-	return lat
+	defer rc.mu.Unlock()
+	return append([]time.Duration(nil), rc.lat...)
 }
 
 // inWindow reports whether send time ts falls in the window.
@@ -86,10 +86,7 @@ func (sp *srcPeer) start(rc *rampCollector) error {
 			}
 			if m.Type == wire.TypeData && len(m.Payload) >= 8 {
 				ts := time.Duration(binary.BigEndian.Uint64(m.Payload))
-				rc.add(time.Since(rc.base) - ts)
-				if rc.inWindow(ts) {
-					rc.echoed.Add(1)
-				}
+				rc.add(ts, time.Since(rc.base)-ts)
 			}
 		}
 	}()

@@ -274,8 +274,9 @@ func ramp(cfg *config, bin, self, dir string, log func(string, ...any)) (res ram
 		if profDone != nil {
 			<-profDone
 		}
-		lat := rc.close()
+		rc.close()
 		time.Sleep(300 * time.Millisecond) // let echoes of the window arrive before counting
+		lat := rc.echoes()
 		st.CPUCores = float64(c1-c0) / float64(w1.Sub(w0))
 		st.PeersCPU = float64(p1-p0) / float64(w1.Sub(w0))
 		st.RSSKB = procStatusKB(td.pid(), "VmRSS")
@@ -283,7 +284,7 @@ func ramp(cfg *config, bin, self, dir string, log func(string, ...any)) (res ram
 		st.PerTunnelB = float64(st.RSSKB-res.BaseRSSKB) * 1024 / float64(st.Tunnels)
 		st.GoPerTunnelB = float64(st.GoMemKB-res.BaseGoKB) * 1024 / float64(st.Tunnels)
 		st.Sent = rc.sent.Load()
-		st.Lost = st.Sent - rc.echoed.Load() // sent in the window, no echo within 300 ms
+		st.Lost = st.Sent - int64(len(lat)) // sent in the window, no echo within 300 ms
 		st.Lat = quantiles(lat)
 		log("ramp: %d tunnels: rss %d MiB (%.0f B/tunnel), cpu %.2f cores (peers %.2f), rtt p50 %.0fµs p99 %.0fµs max %.0fµs, %d msgs, %d closed",
 			st.Tunnels, st.RSSKB>>10, st.PerTunnelB, st.CPUCores, st.PeersCPU, st.Lat.P50, st.Lat.P99, st.Lat.Max, st.Lat.N, rc.closed.Load())

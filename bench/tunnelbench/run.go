@@ -345,8 +345,14 @@ func runMode(cfg *config, mode, bin, out, srvAddr, floorAddr string, srv *proc, 
 			}
 		}
 	}
-	logf("%s: 1 stream: direct %.2f Gbit/s, tunnel %.2f Gbit/s (%.0f%%), relay floor %.2f Gbit/s (0: not measured)", mode, mr.Direct1.Bps/1e9, mr.Tunnel1.Bps/1e9, 100*mr.Tunnel1.Bps/mr.Direct1.Bps, mr.Floor1.Bps/1e9)
-	logf("%s: %d streams: direct %.2f Gbit/s, tunnel %.2f Gbit/s (%d idle streams), relay floor %.2f Gbit/s", mode, cfg.manyStreams, mr.DirectN.Bps/1e9, mr.TunnelN.Bps/1e9, mr.TunnelN.Idle, mr.FloorN.Bps/1e9)
+	floor := func(format string, v float64) string {
+		if floorAddr == "" {
+			return ""
+		}
+		return fmt.Sprintf(", relay floor "+format, v)
+	}
+	logf("%s: 1 stream: direct %.2f Gbit/s, tunnel %.2f Gbit/s (%.0f%%)%s", mode, mr.Direct1.Bps/1e9, mr.Tunnel1.Bps/1e9, 100*mr.Tunnel1.Bps/mr.Direct1.Bps, floor("%.2f Gbit/s", mr.Floor1.Bps/1e9))
+	logf("%s: %d streams: direct %.2f Gbit/s, tunnel %.2f Gbit/s (%d idle streams)%s", mode, cfg.manyStreams, mr.DirectN.Bps/1e9, mr.TunnelN.Bps/1e9, mr.TunnelN.Idle, floor("%.2f Gbit/s", mr.FloorN.Bps/1e9))
 	for name, pid := range pids {
 		mr.PeakRSSKB[name] = procStatusKB(pid, "VmHWM")
 	}
@@ -371,7 +377,7 @@ func runMode(cfg *config, mode, bin, out, srvAddr, floorAddr string, srv *proc, 
 	if floorAddr != "" {
 		mr.LatFloor = lr[2]
 	}
-	logf("%s: rtt p99 direct %.0fµs, tunnel %.0fµs, relay floor %.0fµs", mode, mr.LatDirect.P99, mr.LatTunnel.P99, mr.LatFloor.P99)
+	logf("%s: rtt p99 direct %.0fµs, tunnel %.0fµs%s", mode, mr.LatDirect.P99, mr.LatTunnel.P99, floor("%.0fµs", mr.LatFloor.P99))
 	mr.ConnDirect = connRate(srvAddr, cfg.connWorkers, cfg.connCount, cfg.connDur)
 	mr.ConnTunnel = connRate(tunAddr, cfg.connWorkers, cfg.connCount, cfg.connDur)
 	logf("%s: new connections/s direct %.0f, tunnel %.0f (%d errors: %s)", mode, mr.ConnDirect.PerSec, mr.ConnTunnel.PerSec, mr.ConnTunnel.Errors, mr.ConnTunnel.Err)
