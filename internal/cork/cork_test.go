@@ -2,18 +2,14 @@ package cork
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"io"
-	"math/big"
 	"net"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/adit-project/adit/internal/testnet"
 )
 
 // countingConn counts the write calls that reach the socket.
@@ -27,22 +23,6 @@ func (c *countingConn) Write(p []byte) (int, error) {
 	return c.Conn.Write(p)
 }
 
-func selfSigned(t *testing.T) tls.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
-}
-
 // tlsPair returns a TLS client over a Conn over a counting loopback TCP
 // connection (wrap false: directly over the counting connection), and the
 // server end.
@@ -53,7 +33,7 @@ func tlsPair(t *testing.T, wrap bool) (*tls.Conn, *countingConn, *tls.Conn) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	cert := selfSigned(t)
+	cert, _ := testnet.TLSCert(t)
 	srvc := make(chan *tls.Conn, 1)
 	go func() {
 		c, err := ln.Accept()

@@ -2,12 +2,7 @@ package localproxy
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"math/big"
 	"net"
 	"testing"
 	"time"
@@ -18,26 +13,14 @@ import (
 // A reconnect resumes the previous TLS session: the engine keeps a session
 // cache across its connections.
 func TestTLSReconnectResumes(t *testing.T) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), NotBefore: time.Now().Add(-time.Hour),
-		NotAfter: time.Now().Add(time.Hour), IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srvCfg := &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+	cert, roots := testnet.TLSCert(t)
+	srvCfg := &tls.Config{Certificates: []tls.Certificate{cert}}
 	ln := testnet.Serve(t, "tcp", "127.0.0.1:0", func(c net.Conn) {
 		sc := tls.Server(c, srvCfg)
 		if sc.Handshake() == nil {
 			sc.Write([]byte("x")) // the client reads the session ticket before this
 		}
 	})
-	cert, _ := x509.ParseCertificate(der)
-	roots := x509.NewCertPool()
-	roots.AddCert(cert)
 	base := &tls.Config{RootCAs: roots}
 	cache := tls.NewLRUClientSessionCache(4)
 	for i, wantResumed := range []bool{false, true} {
