@@ -145,10 +145,11 @@ func (o *outbox) direct(op byte, payload []byte) {
 		*b = (*b)[:0]
 		if n < len(h) {
 			*b = append(*b, h[n:]...)
-			n = len(h)
 		}
-		*b = append(*b, payload[n-len(h):]...)
-		o.torn = len(*b)
+		*b = append(*b, payload[max(n-len(h), 0):]...)
+		if n > 0 {
+			o.torn = len(*b) // the frame is partly on the wire
+		}
 		if o.buf != nil {
 			*b = append(*b, *o.buf...)
 			putBuf(o.buf)
