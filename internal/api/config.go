@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/adit-project/adit/internal/audit"
 	"github.com/adit-project/adit/internal/store"
 	"github.com/adit-project/adit/internal/tunnel"
 )
@@ -108,6 +109,12 @@ type Config struct {
 	// excess requests fail with ThrottlingException (400). Default 0: off.
 	// Negative is invalid.
 	RateLimit float64
+	// Authorizer, when set, applies identity-based policies to every call
+	// and names callers. Default none: every authenticated caller may do
+	// everything.
+	Authorizer Authorizer
+	// Audit, when set, receives one event per call. Default none.
+	Audit *audit.Log
 	// Logger receives request and error logs; tokens are never logged.
 	// Default: discard.
 	Logger *slog.Logger

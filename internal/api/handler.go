@@ -53,7 +53,7 @@ func New(cfg Config) (*Handler, error) {
 // {"__type": code, "message": text} with X-Amzn-ErrorType.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	c := &call{id: tunnel.NewID()}
+	c := &call{id: tunnel.NewID(), start: start}
 	// Header keys are set verbatim to send the exact AWS spelling.
 	w.Header()[headerRequestID] = []string{c.id}
 	out, err := h.serveRecover(w, r, c)
@@ -65,16 +65,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.log.Error("api call failed", "request_id", c.id, "op", c.op, "err", err)
 		}
 		writeError(w, ae)
+		h.record(r, c, nil, ae)
 	} else {
 		writeJSON(w, status, out)
+		h.record(r, c, out, nil)
 	}
 	h.log.Debug("api call", "request_id", c.id, "op", c.op, "principal", c.principal,
 		"status", status, "code", code, "duration", time.Since(start))
 }
 
-// call is what is known about a request, for logs.
+// call is what is known about a request, for logs and the audit log.
 type call struct {
 	id, op, principal string
+	start             time.Time
+	caller            *caller // nil until authenticated
+	in                any     // the decoded input, nil until decoded
 }
 
 // serveRecover runs serve and turns a panic into an InternalFailure.
@@ -100,10 +105,12 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) (any, e
 	if err != nil {
 		return nil, err
 	}
+	c.op = strings.TrimPrefix(r.Header.Get("X-Amz-Target"), TargetPrefix)
 	c.principal, err = h.cfg.Auth.Verify(r, body)
 	if err != nil {
 		return nil, fromAuth(err)
 	}
+	c.caller = h.identify(r, c)
 	if !h.limiter.allow(c.principal, h.cfg.Now()) {
 		return nil, newError(codeThrottling, "Rate exceeded")
 	}
@@ -121,7 +128,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) (any, e
 	if err != nil {
 		return nil, err
 	}
-	return op.run(h, r.Context(), in)
+	c.in = in
+	return op.run(h, withCaller(r.Context(), c.caller), in)
 }
 
 // checkRoute accepts only POST / (see errMethod and errPath).

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/adit-project/adit/internal/store"
+	"github.com/adit-project/adit/internal/tunnel"
 )
 
 // defaultMaxResults is the ListTunnels page size when maxResults is
@@ -40,8 +41,16 @@ func (in *listTunnelsInput) validate() error {
 // listTunnels returns one page, newest first. It asks the store for one
 // tunnel more than the page holds to learn whether another page exists;
 // the cursor is the position of the page's last tunnel, so inserts between
-// calls cause neither duplicates nor gaps.
+// calls cause neither duplicates nor gaps. Under policies, tunnels the
+// caller may not list are skipped (listFilter): the store is read in
+// batches until the page is full, the tunnels run out, or maxScanPages
+// batches were read, and the cursor then points after the last tunnel
+// read.
 func (h *Handler) listTunnels(ctx context.Context, in *listTunnelsInput) (*listTunnelsOutput, error) {
+	visible, err := h.listFilter(ctx)
+	if err != nil {
+		return nil, err
+	}
 	limit := defaultMaxResults
 	if in.MaxResults != nil {
 		limit = *in.MaxResults
@@ -50,25 +59,59 @@ func (h *Handler) listTunnels(ctx context.Context, in *listTunnelsInput) (*listT
 	if in.ThingName != nil {
 		q.ThingName = *in.ThingName
 	}
-	ts, err := h.cfg.Store.ListTunnels(ctx, q)
-	if err != nil {
-		return nil, fromStore(err, "")
+	var page []tunnel.Tunnel
+	var next *store.Cursor
+	for scans := 0; len(page) < limit && scans < maxScanPages; scans++ {
+		ts, err := h.cfg.Store.ListTunnels(ctx, q)
+		if err != nil {
+			return nil, fromStore(err, "")
+		}
+		page, next = appendVisible(page, ts, limit, visible)
+		if next == nil || len(ts) <= limit {
+			break
+		}
+		q.After = next
 	}
-	out := &listTunnelsOutput{TunnelSummaries: make([]tunnelSummaryShape, 0, min(len(ts), limit))}
-	if len(ts) > limit {
-		ts = ts[:limit]
-		last := ts[limit-1]
-		out.NextToken = encodeCursor(store.Cursor{CreatedAt: last.CreatedAt, ID: last.ID})
+	return h.listOutput(page, next), nil
+}
+
+// maxScanPages bounds the store reads of one filtered ListTunnels call.
+const maxScanPages = 10
+
+// appendVisible adds the visible tunnels of one store batch (read with
+// Limit limit+1) to page, up to limit, and returns the cursor to continue
+// after the last tunnel it looked at, or nil when the store has no more.
+func appendVisible(page, ts []tunnel.Tunnel, limit int, visible func(tunnel.Tunnel) bool) ([]tunnel.Tunnel, *store.Cursor) {
+	for i, t := range ts {
+		if len(page) == limit {
+			prev := ts[i-1]
+			return page, &store.Cursor{CreatedAt: prev.CreatedAt, ID: prev.ID}
+		}
+		if visible == nil || visible(t) {
+			page = append(page, t)
+		}
+	}
+	if len(ts) <= limit {
+		return page, nil
+	}
+	last := ts[len(ts)-1]
+	return page, &store.Cursor{CreatedAt: last.CreatedAt, ID: last.ID}
+}
+
+func (h *Handler) listOutput(page []tunnel.Tunnel, next *store.Cursor) *listTunnelsOutput {
+	out := &listTunnelsOutput{TunnelSummaries: make([]tunnelSummaryShape, 0, len(page))}
+	if next != nil {
+		out.NextToken = encodeCursor(*next)
 	}
 	now := h.now()
-	for _, t := range ts {
+	for _, t := range page {
 		t = seenAt(t, now)
 		out.TunnelSummaries = append(out.TunnelSummaries, tunnelSummaryShape{
 			TunnelID: t.ID, TunnelARN: t.ARN, Status: t.Status.String(), Description: t.Description,
 			CreatedAt: epochTime(t.CreatedAt), LastUpdatedAt: epochTime(t.LastUpdatedAt),
 		})
 	}
-	return out, nil
+	return out
 }
 
 // encodeCursor renders a position as an opaque nextToken: base64url

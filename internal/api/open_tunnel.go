@@ -52,7 +52,10 @@ func (h *Handler) openTunnel(ctx context.Context, in *openTunnelInput) (*openTun
 // checks that need no store access.
 func (h *Handler) newTunnel(in *openTunnelInput) (tunnel.Tunnel, error) {
 	now := h.now()
-	id := tunnel.NewID()
+	id := in.id
+	if id == "" {
+		id = tunnel.NewID()
+	}
 	t := tunnel.Tunnel{
 		ID: id, ARN: tunnel.ARN(h.cfg.Partition, h.cfg.Region, h.cfg.AccountID, id),
 		Status: tunnel.StatusOpen, LifetimeMinutes: tunnel.DefaultLifetimeMinutes,

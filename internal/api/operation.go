@@ -21,6 +21,9 @@ type validator interface {
 	// validate checks the model rules (§1.5) and returns a
 	// ValidationException naming every violation, or nil.
 	validate() error
+	// authorize checks the caller's policies for the call (authz_ops.go)
+	// and returns an AccessDeniedException, or nil.
+	authorize(h *Handler, ctx context.Context) error
 }
 
 // operations maps X-Amz-Target suffixes to operations.
@@ -52,6 +55,9 @@ func bind[I any, PI interface {
 			return in, nil
 		},
 		run: func(h *Handler, ctx context.Context, in any) (any, error) {
+			if err := in.(PI).authorize(h, ctx); err != nil {
+				return nil, err
+			}
 			out, err := fn(h, ctx, in.(PI))
 			if err != nil {
 				return nil, err

@@ -60,6 +60,10 @@ type openTunnelInput struct {
 	Tags              []tagShape              `json:"tags"`
 	DestinationConfig *destinationConfigShape `json:"destinationConfig"`
 	TimeoutConfig     *timeoutConfigShape     `json:"timeoutConfig"`
+
+	// id is the new tunnel's id, chosen before authorization so that the
+	// policy sees the tunnel's own ARN.
+	id string
 }
 
 type openTunnelOutput struct {
