@@ -35,6 +35,8 @@ func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.DataDir, "data-dir", "./data", "directory for the database, generated credentials and TLS files")
 	fs.StringVar(&c.CredentialsFile, "credentials-file", "", "AWS shared-credentials file; each section is an accepted key (default: TUNNELD_ACCESS_KEY_ID/TUNNELD_SECRET_ACCESS_KEY, else DATA-DIR/credentials, generated on first start)")
 	fs.BoolVar(&c.AcceptAnyCredentials, "accept-any-credentials", false, "accept any well-formed SigV4 signature without checking the secret (local development only)")
+	fs.StringVar(&c.PolicyFile, "policy-file", "", "JSON file of users and their IAM policies; re-read on SIGHUP and when it changes (default: every key may do everything)")
+	fs.StringVar(&c.AuditLog, "audit-log", "", "append audit events (JSON lines) to this file, reopened on SIGHUP; - = stderr; empty = off")
 	fs.StringVar(&c.TLSCert, "tls-cert", "", "TLS certificate file (PEM); serves TLS 1.2+")
 	fs.StringVar(&c.TLSKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.BoolVar(&c.TLSSelfSigned, "tls-self-signed", false, "create a CA and server certificate in DATA-DIR/tls and serve TLS with them")

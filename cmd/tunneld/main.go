@@ -51,6 +51,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "tunneld: %v\n", err)
 		return 1
 	}
+	go reloadOnHangup(ctx, srv, logger)
 	if err := srv.Run(ctx); err != nil {
 		fmt.Fprintf(stderr, "tunneld: %v\n", err)
 		return 1
@@ -71,4 +72,23 @@ func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("log-format %q: want text or json", format)
+}
+
+// reloadOnHangup calls srv.Reload on every SIGHUP until ctx ends.
+func reloadOnHangup(ctx context.Context, srv *server.Server, log *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			if err := srv.Reload(); err != nil {
+				log.Error("SIGHUP: reload failed; what failed keeps its previous state", "err", err)
+				continue
+			}
+			log.Info("SIGHUP: reloaded")
+		}
+	}
 }

@@ -32,6 +32,11 @@ type Config struct {
 	// AcceptAnyCredentials skips the secret check of SigV4 (local
 	// development only); requests still need a well-formed signature.
 	AcceptAnyCredentials bool
+	// PolicyFile holds the users and their IAM policies (see
+	// internal/policy). Empty: every accepted key may do everything.
+	PolicyFile string
+	// AuditLog is the audit log's path, "-" for stderr, "" for none.
+	AuditLog string
 
 	// TLSCert and TLSKey serve TLS 1.2+ with this certificate.
 	TLSCert string

@@ -53,4 +53,5 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	s.relay.WriteMetrics(w)
 	s.writeMQTTMetrics(w)
+	s.audit.WriteMetrics(w)
 }

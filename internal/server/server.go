@@ -39,6 +39,7 @@ type Server struct {
 	mu      sync.Mutex
 	servers []*http.Server
 	mq      mqttState
+	trust
 }
 
 // New validates cfg, opens the store in the data directory, loads or
@@ -58,16 +59,22 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.keys = keys
+	if err := s.openTrust(&cfg); err != nil {
+		return nil, err
+	}
 	if s.tls, err = tlsConfig(&cfg); err != nil {
+		s.audit.Close()
 		return nil, err
 	}
 	st, err := sqlitestore.Open(ctx, filepath.Join(cfg.DataDir, "tunneld.db"))
 	if err != nil {
+		s.audit.Close()
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	s.store = st
 	if err := s.build(); err != nil {
 		st.Close()
+		s.audit.Close()
 		return nil, err
 	}
 	return s, nil
@@ -139,6 +146,7 @@ func (s *Server) Serve(ctx context.Context, ln, dataLn net.Listener) error {
 	}
 	wg.Add(1)
 	go func() { defer wg.Done(); s.maintain(ctx) }()
+	wg.Go(func() { s.policies.watch(ctx, time.Second) })
 	s.ready.Store(true)
 	s.log.Info("tunneld listening", "addr", ln.Addr().String(), "tls", s.tls != nil)
 	<-ctx.Done()
@@ -182,6 +190,9 @@ func (s *Server) shutdown() error {
 	if err := s.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close store: %w", err))
 	}
+	if err := s.audit.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close audit log: %w", err))
+	}
 	s.log.Info("tunneld stopped")
 	return errors.Join(errs...)
 }
@@ -191,5 +202,6 @@ func (s *Server) Close() error {
 	if s.closing.Swap(true) {
 		return nil
 	}
+	s.audit.Close()
 	return s.store.Close()
 }

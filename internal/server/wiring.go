@@ -47,6 +47,8 @@ func (s *Server) build() error {
 		RateLimit:      s.cfg.APIRateLimit,
 		Peers:          s.relay,
 		Notifier:       notifier,
+		Authorizer:     s.policies,
+		Audit:          s.audit,
 		Logger:         s.log.With("component", "api"),
 	})
 	if err != nil {
