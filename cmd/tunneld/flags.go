@@ -53,6 +53,8 @@ func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
 	fs.Int64Var(&c.TunnelBandwidth, "tunnel-bandwidth", 0, "bytes per second per tunnel (0 = unlimited)")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", 30*time.Minute, "close a data-plane peer that sends nothing for this long")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "bound on graceful shutdown")
+	fs.DurationVar(&c.BodyTimeout, "body-timeout", 30*time.Second, "close an HTTP request whose headers and body take longer than this to arrive")
+	fs.IntVar(&c.MaxUnauthConns, "max-unauthenticated-conns", 0, "per listener, connections not yet authenticated beyond which new ones are closed (0 = a quarter of the open-file limit, at most 1024; -1 = no cap)")
 	fs.StringVar(&c.MQTTListen, "mqtt-listen", "127.0.0.1:1883", "embedded MQTT broker address HOST:PORT for device notifications; off = no embedded broker")
 	fs.StringVar(&c.MQTTURL, "mqtt-url", "", "publish device notifications to this external broker instead (mqtt://user:pass@host:1883 or mqtts://host:8883)")
 	fs.StringVar(&c.MQTTUsername, "mqtt-username", "", "MQTT username: required by the embedded broker, or sent to the external one")

@@ -73,6 +73,16 @@ type Config struct {
 	IdleTimeout time.Duration
 	// ShutdownTimeout bounds graceful shutdown (default 10s).
 	ShutdownTimeout time.Duration
+	// BodyTimeout bounds the time to receive one HTTP request, headers and
+	// body together, on either listener; a client that withholds or
+	// trickles its body is closed then (default 30s). Upgraded data-plane
+	// connections are not affected.
+	BodyTimeout time.Duration
+	// MaxUnauthConns caps, per listener, the connections that have not yet
+	// authenticated (a SigV4-verified API request or a WebSocket upgrade);
+	// beyond it new connections are closed at once. Default 0: a quarter
+	// of the open-file limit, at most 1024; -1: no cap.
+	MaxUnauthConns int
 
 	// MQTTListen is the embedded MQTT broker's address HOST:PORT; "" or
 	// "off" disables it (the zero value is off; tunneld's flag default is
@@ -140,6 +150,9 @@ func (c *Config) setDefaults() {
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = 10 * time.Second
 	}
+	if c.BodyTimeout == 0 {
+		c.BodyTimeout = 30 * time.Second
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -173,7 +186,10 @@ func (c *Config) validate() error {
 	if c.MaxServices < 1 || c.MaxTags < 1 || c.ConnectRate < 0 || c.APIRateLimit < 0 || c.TunnelBandwidth < 0 {
 		errs = append(errs, errors.New("quotas must be positive (max-services, max-tags, connect-rate) or non-negative (api-rate-limit, tunnel-bandwidth)"))
 	}
-	if c.ClosedRetention < 0 || c.IdleTimeout < 0 || c.ShutdownTimeout < 0 {
+	if c.MaxUnauthConns < -1 {
+		errs = append(errs, errors.New("max-unauthenticated-conns must be positive, 0 (automatic) or -1 (no cap)"))
+	}
+	if c.ClosedRetention < 0 || c.IdleTimeout < 0 || c.ShutdownTimeout < 0 || c.BodyTimeout < 0 {
 		errs = append(errs, errors.New("durations must not be negative"))
 	}
 	errs = append(errs, c.validateMQTT()...)

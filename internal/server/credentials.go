@@ -38,6 +38,7 @@ func (a authVerifier) Verify(r *http.Request, body []byte) (string, error) {
 		}
 		return "", err
 	}
+	markAuthenticated(r.Context()) // the connection no longer counts against the cap
 	return id.AccessKeyID, nil
 }
 

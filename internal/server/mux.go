@@ -20,11 +20,13 @@ func (s *Server) mux(withData bool) http.Handler {
 	return m
 }
 
-// dataMux routes a separate data-plane listener.
+// dataMux routes a separate data-plane listener: health, and every other
+// path to the relay, which answers anything but /tunnel with the 400 of a
+// bad upgrade (PROTOCOL.md D1) rather than a 404.
 func (s *Server) dataMux() http.Handler {
 	m := http.NewServeMux()
-	m.Handle("/tunnel", s.relay)
 	m.HandleFunc("GET /healthz", s.healthz)
+	m.Handle("/", s.relay)
 	return m
 }
 
@@ -54,4 +56,8 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	s.relay.WriteMetrics(w)
 	s.writeMQTTMetrics(w)
 	s.audit.WriteMetrics(w)
+	s.mu.Lock()
+	gates := s.gates
+	s.mu.Unlock()
+	writeGateMetrics(w, gates)
 }

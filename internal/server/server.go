@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -38,6 +37,7 @@ type Server struct {
 	closing atomic.Bool
 	mu      sync.Mutex
 	servers []*http.Server
+	gates   []*connGate
 	mq      mqttState
 	trust
 }
@@ -50,8 +50,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create data dir: %w", err)
+	if err := prepareDataDir(cfg.DataDir, cfg.Logger); err != nil {
+		return nil, err
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger}
 	keys, err := loadCredentials(&cfg, s.log)
@@ -123,10 +123,14 @@ func (s *Server) Serve(ctx context.Context, ln, dataLn net.Listener) error {
 		return fmt.Errorf("mqtt: %w", err)
 	}
 	errc := make(chan error, 2)
-	serve := func(l net.Listener, h http.Handler) {
+	unauthCap := s.unauthCap()
+	serve := func(l net.Listener, h http.Handler, name string) {
 		hs := s.httpServer(h)
+		gate := newConnGate(name, unauthCap, s.log)
+		gate.hook(hs)
 		s.mu.Lock()
 		s.servers = append(s.servers, hs)
+		s.gates = append(s.gates, gate)
 		s.mu.Unlock()
 		wg.Add(1)
 		go func() {
@@ -140,9 +144,9 @@ func (s *Server) Serve(ctx context.Context, ln, dataLn net.Listener) error {
 			}
 		}()
 	}
-	serve(ln, s.mux(dataLn == nil))
+	serve(ln, s.mux(dataLn == nil), "main")
 	if dataLn != nil {
-		serve(dataLn, s.dataMux())
+		serve(dataLn, s.dataMux(), "data")
 	}
 	wg.Add(1)
 	go func() { defer wg.Done(); s.maintain(ctx) }()
@@ -160,14 +164,36 @@ func (s *Server) Serve(ctx context.Context, ln, dataLn net.Listener) error {
 	return err
 }
 
+// httpServer returns the http.Server of one listener. ReadTimeout bounds
+// headers and body of each request together (a withheld or trickled body
+// ends there) and WriteTimeout the handling and the response; net/http
+// clears both deadlines when the relay hijacks a connection for a
+// WebSocket, which then lives by the relay's own deadlines.
 func (s *Server) httpServer(h http.Handler) *http.Server {
 	return &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: min(10*time.Second, s.cfg.BodyTimeout),
+		ReadTimeout:       s.cfg.BodyTimeout,
+		WriteTimeout:      2 * s.cfg.BodyTimeout,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
+}
+
+// unauthCap resolves Config.MaxUnauthConns and logs the cap in force.
+func (s *Server) unauthCap() int {
+	switch n := s.cfg.MaxUnauthConns; {
+	case n < 0:
+		s.log.Warn("no cap on unauthenticated connections (max-unauthenticated-conns -1)")
+		return 0
+	case n > 0:
+		s.log.Info("capping unauthenticated connections per listener", "cap", n)
+		return n
+	}
+	n, nofile := defaultUnauthCap()
+	s.log.Info("capping unauthenticated connections per listener", "cap", n, "rlimit_nofile", nofile)
+	return n
 }
 
 func (s *Server) shutdown() error {

@@ -17,10 +17,10 @@
 //     header, an unsupported algorithm, missing parts, a missing or
 //     unparsable date, or a non-canonical SignedHeaders list, is 400 as on
 //     AWS.
-//   - Date: X-Amz-Date (20060102T150405Z) is used when present and must be
-//     signed. Without it the Date header (RFC 1123 with a zone name or a
-//     numeric offset, as botocore writes it) is used and must be signed. The
-//     credential-scope date must equal the request date's yyyymmdd, else
+//   - Date: X-Amz-Date (20060102T150405Z) is required and must be signed;
+//     the Date header is not accepted instead (botocore and the Go SDK v2
+//     always send X-Amz-Date for this service). The credential-scope date
+//     must equal the request date's yyyymmdd, else
 //     InvalidSignatureException, as on AWS.
 //   - Clock skew: a request date further than MaxSkew (default 15 minutes)
 //     from now in either direction is rejected with InvalidSignatureException
@@ -40,8 +40,12 @@
 //   - Host is r.Host exactly as received, port included. Content-Length is
 //     the received header, or r.ContentLength when the header is absent.
 //   - SignedHeaders must be lowercase, sorted and free of duplicates, must
-//     include host, the date header used, and x-amz-security-token when that
-//     header is present.
+//     include host, x-amz-date and x-amz-target (else
+//     IncompleteSignatureException naming the missing one, the code AWS
+//     uses for an incomplete SignedHeaders list), and x-amz-security-token
+//     when that header is present. Signing x-amz-target binds the signature
+//     to the operation: a signed DescribeTunnel cannot be replayed as
+//     CloseTunnel.
 //   - Session tokens: a key with a SessionToken requires a matching
 //     X-Amz-Security-Token (else UnrecognizedClientException); a key without
 //     one accepts any security token, as long as it is signed.

@@ -37,6 +37,12 @@ func TestBotocoreFixturesOverLoopback(t *testing.T) {
 	for name, f := range fixtures {
 		t.Run(name, func(t *testing.T) {
 			status, msg := sendRaw(t, srv.Listener.Addr().String(), f)
+			if missing := f.missingSigned(); missing != "" {
+				if status != http.StatusBadRequest || !strings.Contains(msg, "'"+missing+"'") {
+					t.Fatalf("status %d: %s; want 400 naming %q", status, msg, missing)
+				}
+				return
+			}
 			if status != http.StatusOK {
 				t.Fatalf("status %d: %s", status, msg)
 			}

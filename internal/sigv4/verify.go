@@ -116,16 +116,24 @@ func (v *Verifier) verify(r *http.Request, body []byte) (Identity, *Error) {
 	return Identity{AccessKeyID: key.AccessKeyID, Name: key.Name}, nil
 }
 
+// requiredSigned are the headers every request must sign: host and the
+// date bind the signature to this endpoint and time, and x-amz-target to
+// the operation, so a signed DescribeTunnel cannot be replayed as
+// CloseTunnel. The AWS CLI v1, boto3 and the Go SDK v2 sign all three.
+var requiredSigned = []string{"host", "x-amz-date", "x-amz-target"}
+
 // checkRequest applies the checks that need no secret: signed-header rules,
 // date, scope and clock skew. It returns the request date in basic format.
 func (v *Verifier) checkRequest(a *authorization, h headerMap) (string, *Error) {
-	if !slices.Contains(a.SignedHeaders, "host") {
-		return "", errIncomplete("Signed headers must include 'host'.")
+	for _, name := range requiredSigned {
+		if !slices.Contains(a.SignedHeaders, name) {
+			return "", errIncomplete("Signed headers must include '" + name + "'.")
+		}
 	}
 	if h.has("x-amz-security-token") && !slices.Contains(a.SignedHeaders, "x-amz-security-token") {
 		return "", errIncomplete("Signed headers must include 'x-amz-security-token' when it is sent.")
 	}
-	t, amzDate, err := requestDate(h, a.SignedHeaders)
+	t, amzDate, err := requestDate(h)
 	if err != nil {
 		return "", err
 	}

@@ -46,8 +46,9 @@ type Store struct {
 var _ store.Store = (*Store)(nil)
 
 // Open opens (creating if needed) the database file at path and applies any
-// pending schema migrations. The directory must already exist. Close the
-// Store when done.
+// pending schema migrations. A new database file, and its WAL and
+// shared-memory files, are created 0600. The directory must already exist.
+// Close the Store when done.
 func Open(ctx context.Context, path string) (*Store, error) {
 	s, err := open(ctx, path)
 	if err != nil {
@@ -62,6 +63,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 func open(ctx context.Context, path string) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("open sqlite store: empty path")
+	}
+	if err := createPrivate(path); err != nil {
+		return nil, fmt.Errorf("open sqlite store: %w", err)
 	}
 	s := &Store{ops: make(chan *writeOp), closing: make(chan struct{})}
 	var err error

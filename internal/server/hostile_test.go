@@ -1,0 +1,207 @@
+package server_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/adit-project/adit/internal/server"
+	"github.com/adit-project/adit/internal/sigv4"
+	"github.com/adit-project/adit/internal/wire"
+)
+
+// TestDataListenerWrongPath: a WebSocket upgrade to another path than
+// /tunnel on the separate data-plane listener is refused like every other
+// bad upgrade (D1): 400, a plain-text reason, X-Status-Reason.
+func TestDataListenerWrongPath(t *testing.T) {
+	s := startSplit(t, server.Config{})
+	for _, path := range []string{"/wrong", "/", "/tunnel/x"} {
+		resp, err := rawRequest(s.data, "GET "+path+"?local-proxy-mode=source HTTP/1.1\r\nHost: x\r\n"+
+			"Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"+
+			"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: "+wire.Subprotocol3+"\r\n"+
+			"access-token: AQGAAXi\r\n\r\n")
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		reason := resp.Header.Get("X-Status-Reason")
+		if resp.StatusCode != http.StatusBadRequest || reason == "" || string(body) != reason ||
+			!strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
+			t.Errorf("%s: %d %q, X-Status-Reason %q, Content-Type %q; want 400 with the reason in both",
+				path, resp.StatusCode, body, reason, resp.Header.Get("Content-Type"))
+		}
+	}
+	resp, err := rawRequest(s.data, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /healthz on the data listener: %v, %v; want 200", resp, err)
+	}
+}
+
+// TestBodyTimeout: a request whose body is withheld or trickled is closed
+// after BodyTimeout, on both listeners.
+func TestBodyTimeout(t *testing.T) {
+	s := startSplit(t, server.Config{BodyTimeout: time.Second})
+	for _, addr := range []string{s.api, s.data} {
+		withheld := slowConn(t, addr, withheldBody)
+		waitClosed(t, withheld, 10*time.Second)
+
+		trickle := slowConn(t, addr, withheldBody)
+		stop := make(chan struct{})
+		done := make(chan int)
+		go func() { // one byte every 100 ms: the whole body would take 100 s
+			n := 0
+			defer func() { done <- n }()
+			for ; n < 999; n++ {
+				select {
+				case <-stop:
+					return
+				case <-time.After(100 * time.Millisecond):
+				}
+				if _, err := trickle.Write([]byte(" ")); err != nil {
+					return
+				}
+			}
+		}()
+		waitClosed(t, trickle, 10*time.Second)
+		close(stop)
+		if n := <-done; n >= 999 {
+			t.Errorf("%s: the whole trickled body was accepted", addr)
+		}
+	}
+}
+
+// TestUnsignedTargetReplay: a DescribeTunnel signed without x-amz-target
+// cannot be replayed as CloseTunnel.
+func TestUnsignedTargetReplay(t *testing.T) {
+	s := startSplit(t, server.Config{})
+	c := &http.Client{Timeout: ioTimeout}
+	var tun openResult
+	if st, code := call(t, c, s.api, "OpenTunnel", map[string]any{}, &tun); st != 200 {
+		t.Fatalf("OpenTunnel = %d %s", st, code)
+	}
+	body, _ := json.Marshal(map[string]string{"tunnelId": tun.TunnelID})
+	r, _ := http.NewRequest(http.MethodPost, "http://"+s.api+"/", bytes.NewReader(body))
+	r.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	sigv4.Sign(r, body, testKey, "us-east-1", sigv4.DefaultService, time.Now()) // no target yet: not signed
+	r.Header.Set("X-Amz-Target", "IoTSecuredTunneling.CloseTunnel")
+	resp, err := c.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(raw), "IncompleteSignatureException") ||
+		!strings.Contains(string(raw), "x-amz-target") {
+		t.Errorf("replayed CloseTunnel = %d %s; want 400 IncompleteSignatureException naming x-amz-target", resp.StatusCode, raw)
+	}
+	var d struct {
+		Tunnel struct {
+			Status string `json:"status"`
+		} `json:"tunnel"`
+	}
+	call(t, c, s.api, "DescribeTunnel", map[string]string{"tunnelId": tun.TunnelID}, &d)
+	if d.Tunnel.Status != "OPEN" {
+		t.Errorf("tunnel status %q after the replay, want OPEN", d.Tunnel.Status)
+	}
+}
+
+// TestUnauthenticatedCap fills both listeners' caps with connections that
+// withhold their bodies: new connections are refused, an authenticated
+// API connection and an established tunnel keep working, a data-plane
+// upgrade on the other listener succeeds, and once the body timeout has
+// closed the slow connections the real AWS CLI gets through again.
+func TestUnauthenticatedCap(t *testing.T) {
+	const limit = 4
+	const bodyTimeout = 4 * time.Second
+	s := startSplit(t, server.Config{MaxUnauthConns: limit, BodyTimeout: bodyTimeout})
+	authed := &http.Client{Timeout: ioTimeout, Transport: &http.Transport{MaxConnsPerHost: 1}}
+	var tun openResult
+	if st, code := call(t, authed, s.api, "OpenTunnel", map[string]any{"destinationConfig": map[string]any{"services": []string{"SSH"}}}, &tun); st != 200 {
+		t.Fatalf("OpenTunnel = %d %s", st, code)
+	}
+	dst, _, err := dialPeer(t, s.data, "destination", tun.DestinationAccessToken)
+	if err != nil {
+		t.Fatalf("destination upgrade: %v", err)
+	}
+	readMsg(t, dst) // SERVICE_IDS
+
+	// Fill the API listener's cap (and try one more).
+	var slow []net.Conn
+	for range limit {
+		slow = append(slow, slowConn(t, s.api, withheldBody))
+	}
+	started := time.Now()
+	if resp, err := rawRequest(s.api, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"); err == nil {
+		t.Errorf("connection beyond the API cap was served: %d", resp.StatusCode)
+	}
+	if st, code := call(t, authed, s.api, "ListTunnels", map[string]any{}, nil); st != 200 {
+		t.Errorf("authenticated ListTunnels with the cap full = %d %s, want 200", st, code)
+	}
+	src, _, err := dialPeer(t, s.data, "source", tun.SourceAccessToken)
+	if err != nil {
+		t.Fatalf("source upgrade on the data listener with the API cap full: %v", err)
+	}
+	readMsg(t, src) // SERVICE_IDS
+
+	// Fill the data listener's cap too.
+	for range limit {
+		slow = append(slow, slowConn(t, s.data, withheldBody))
+	}
+	if _, resp, err := dialPeer(t, s.data, "source", tun.SourceAccessToken); err == nil || resp != nil {
+		t.Errorf("upgrade beyond the data-plane cap: err %v, response %v; want the connection closed", err, resp)
+	}
+	if st, code := call(t, authed, s.api, "DescribeTunnel", map[string]string{"tunnelId": tun.TunnelID}, nil); st != 200 {
+		t.Errorf("authenticated DescribeTunnel with both caps full = %d %s, want 200", st, code)
+	}
+	if time.Since(started) >= bodyTimeout {
+		t.Skipf("the machine is too slow: %v passed before the checks ended; they would race the body timeout", time.Since(started))
+	}
+
+	// The slow connections are closed by the body timeout; the tunnel,
+	// upgraded before, outlives it and still relays.
+	for _, c := range slow {
+		waitClosed(t, c, bodyTimeout+10*time.Second)
+	}
+	sendMsg(t, src, wire.Message{Type: wire.TypeStreamStart, StreamID: 1, ServiceID: "SSH", ConnectionID: 1})
+	if m := readMsg(t, dst); m.Type != wire.TypeStreamStart {
+		t.Fatalf("destination got %+v, want STREAM_START", m)
+	}
+	sendMsg(t, dst, wire.Message{Type: wire.TypeData, StreamID: 1, ServiceID: "SSH", ConnectionID: 1, Payload: []byte("still here")})
+	if m := readMsg(t, src); m.Type != wire.TypeData || string(m.Payload) != "still here" {
+		t.Fatalf("source got %+v, want DATA", m)
+	}
+	if !strings.Contains(s.logs.String(), "refusing new ones") {
+		t.Errorf("no log line about the cap:\n%s", s.logs)
+	}
+	awsCLIListTunnels(t, s.api)
+}
+
+// awsCLIListTunnels runs the real AWS CLI v1 against addr (on a new
+// connection) and expects success.
+func awsCLIListTunnels(t *testing.T, addr string) {
+	t.Helper()
+	if _, err := exec.LookPath("aws"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the AWS CLI is required in CI: %v", err)
+		}
+		t.Logf("aws CLI not installed; skipping its check")
+		return
+	}
+	home := t.TempDir()
+	cmd := exec.Command("aws", "iotsecuretunneling", "list-tunnels", "--endpoint-url", "http://"+addr, "--output", "json")
+	cmd.Env = []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "AWS_ACCESS_KEY_ID=" + testKey.AccessKeyID,
+		"AWS_SECRET_ACCESS_KEY=" + testKey.SecretAccessKey, "AWS_DEFAULT_REGION=us-east-1",
+		"AWS_CONFIG_FILE=" + home + "/none", "AWS_SHARED_CREDENTIALS_FILE=" + home + "/none",
+		"AWS_EC2_METADATA_DISABLED=true", "PYTHONDONTWRITEBYTECODE=1"}
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "tunnelSummaries") {
+		t.Errorf("aws list-tunnels after the slow connections closed: %v\n%s", err, out)
+	}
+}
