@@ -77,21 +77,21 @@ func TestPatternVariables(t *testing.T) {
 	}{
 		{"home/${aws:username}/*", "home/alice/x", true},
 		{"home/${aws:username}/*", "home/bob/x", false},
-		{"home/${AWS:UserName}", "home/alice", true},                // keys are case-insensitive
-		{"${aws:principaltag/team}", "red*", true},                  // values are literal
-		{"${aws:principaltag/team}", "redder", false},               // not a wildcard
-		{"${aws:missing}", "", false},                               // unresolved: no match
-		{"*${aws:missing}*", "anything", false},                     //
-		{"${aws:missing, 'anon'}", "anon", true},                    // default
-		{"${aws:username, 'anon'}", "alice", true},                  //
-		{"${aws:missing,'x y'}", "x y", true},                       // default with a space
-		{"${aws:TagKeys}", "a", false},                              // multi-valued: no value
-		{"${aws:TagKeys, 'd'}", "d", true},                          //
-		{"a${*}b", "a*b", true},                                     // escapes
-		{"a${*}b", "axb", false},                                    //
-		{"a${?}", "a?", true},                                       //
-		{"a${?}", "ab", false},                                      //
-		{"${$}{x}", "${x}", true},                                   //
+		{"home/${AWS:UserName}", "home/alice", true},                 // keys are case-insensitive
+		{"${aws:principaltag/team}", "red*", true},                   // values are literal
+		{"${aws:principaltag/team}", "redder", false},                // not a wildcard
+		{"${aws:missing}", "", false},                                // unresolved: no match
+		{"*${aws:missing}*", "anything", false},                      //
+		{"${aws:missing, 'anon'}", "anon", true},                     // default
+		{"${aws:username, 'anon'}", "alice", true},                   //
+		{"${aws:missing,'x y'}", "x y", true},                        // default with a space
+		{"${aws:TagKeys}", "a", false},                               // multi-valued: no value
+		{"${aws:TagKeys, 'd'}", "d", true},                           //
+		{"a${*}b", "a*b", true},                                      // escapes
+		{"a${*}b", "axb", false},                                     //
+		{"a${?}", "a?", true},                                        //
+		{"a${?}", "ab", false},                                       //
+		{"${$}{x}", "${x}", true},                                    //
 		{"x-${aws:username}-${aws:username}", "x-alice-alice", true}, //
 	}
 	for _, tt := range tests {
