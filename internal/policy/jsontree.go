@@ -50,17 +50,14 @@ func decodeTree(data []byte) (*node, error) {
 	if err != nil {
 		return nil, jsonError(dec, err)
 	}
+	end := dec.InputOffset()
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("invalid JSON at offset %d: data after the document", dec.InputOffset())
+		return nil, fmt.Errorf("invalid JSON at offset %d: data after the document", end)
 	}
 	return n, nil
 }
 
 func jsonError(dec *json.Decoder, err error) error {
-	var pe *ParseError
-	if errors.As(err, &pe) {
-		return err
-	}
 	if errors.Is(err, io.EOF) {
 		err = io.ErrUnexpectedEOF
 	}
