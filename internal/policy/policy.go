@@ -1,0 +1,108 @@
+package policy
+
+// Policy is one compiled identity-based policy document. It is immutable
+// and safe for concurrent use.
+type Policy struct {
+	// Version is the policy language version: "2012-10-17" or "2008-10-17"
+	// (also when the document names none).
+	Version string
+	// ID is the optional Id element.
+	ID string
+	// deny and allow hold the statements by effect, so that evaluation can
+	// stop at the first matching Deny and then at the first matching Allow.
+	deny, allow []*statement
+}
+
+// statement is one compiled Statement element.
+type statement struct {
+	sid         string
+	notAction   bool
+	actions     []*pattern
+	notResource bool
+	resources   []*arnPattern
+	conds       []*condition
+}
+
+// Evaluate decides the request against this policy alone: ExplicitDeny if
+// a Deny statement matches, else Allow if an Allow statement matches, else
+// Deny.
+func (p *Policy) Evaluate(r *Request) Decision {
+	if p.denies(r) {
+		return ExplicitDeny
+	}
+	if p.allows(r) {
+		return Allow
+	}
+	return Deny
+}
+
+// Evaluate decides the request against a principal's policies together, as
+// AWS does for identity-based policies: an explicit deny in any policy wins,
+// else an allow in any policy allows, else the request is implicitly denied.
+// Nil policies are skipped.
+func Evaluate(policies []*Policy, r *Request) Decision {
+	for _, p := range policies {
+		if p != nil && p.denies(r) {
+			return ExplicitDeny
+		}
+	}
+	for _, p := range policies {
+		if p != nil && p.allows(r) {
+			return Allow
+		}
+	}
+	return Deny
+}
+
+func (p *Policy) denies(r *Request) bool {
+	for _, s := range p.deny {
+		if s.matches(r) {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *Policy) allows(r *Request) bool {
+	for _, s := range p.allow {
+		if s.matches(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// matches reports whether the statement applies to the request: its action,
+// resource and every condition match.
+func (s *statement) matches(r *Request) bool {
+	if s.matchAction(r.Action) == s.notAction {
+		return false
+	}
+	if s.matchResource(r.Resource, r.Context) == s.notResource {
+		return false
+	}
+	for _, c := range s.conds {
+		if !c.eval(r.Context) {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *statement) matchAction(action string) bool {
+	for _, p := range s.actions {
+		if p.match(action, nil) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *statement) matchResource(resource string, ctx Context) bool {
+	for _, p := range s.resources {
+		if p.match(resource, ctx) {
+			return true
+		}
+	}
+	return false
+}
