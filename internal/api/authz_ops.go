@@ -176,8 +176,10 @@ func merge(into, from map[string][]string) map[string][]string {
 // Beyond AWS, a policy may allow it on particular tunnel ARNs or under
 // aws:ResourceTag conditions: the caller then sees just the tunnels it
 // allows (AWS would refuse the call). An explicit deny for a tunnel hides
-// it; a caller with no Allow for the action at all is refused.
-func (h *Handler) listFilter(ctx context.Context) (func(tunnel.Tunnel) bool, error) {
+// it; a caller with no Allow for the action at all is refused. The store
+// lists tunnels without tags, so each listed tunnel's tags are read for its
+// aws:ResourceTag keys.
+func (h *Handler) listFilter(ctx context.Context) (visibleFunc, error) {
 	c := callerFrom(ctx)
 	if h.cfg.Authorizer == nil || c == nil {
 		return nil, nil
@@ -186,11 +188,18 @@ func (h *Handler) listFilter(ctx context.Context) (func(tunnel.Tunnel) bool, err
 	if wild == ExplicitDeny || wild == ImplicitDeny && !h.cfg.Authorizer.MayAllow(c.Identity, actList) {
 		return nil, denied(c.Identity, actList, h.tunnelWildcardARN(), wild)
 	}
-	return func(t tunnel.Tunnel) bool {
-		d := h.decide(c, access{actList, t.ARN, resourceTagKeys(t.Tags)})
-		return d == Allow || wild == Allow && d != ExplicitDeny
+	return func(t tunnel.Tunnel) (bool, error) {
+		full, err := h.resourceOf(ctx, t.ID)
+		if err != nil {
+			return false, err
+		}
+		d := h.decide(c, access{actList, t.ARN, resourceTagKeys(full.Tags)})
+		return d == Allow || wild == Allow && d != ExplicitDeny, nil
 	}, nil
 }
+
+// visibleFunc reports whether a listed tunnel is shown to the caller.
+type visibleFunc func(tunnel.Tunnel) (bool, error)
 
 func (in *openTunnelInput) authorize(h *Handler, ctx context.Context) error {
 	return h.authorizeOpen(ctx, in)

@@ -66,7 +66,10 @@ func (h *Handler) listTunnels(ctx context.Context, in *listTunnelsInput) (*listT
 		if err != nil {
 			return nil, fromStore(err, "")
 		}
-		page, next = appendVisible(page, ts, limit, visible)
+		page, next, err = appendVisible(page, ts, limit, visible)
+		if err != nil {
+			return nil, fromStore(err, "")
+		}
 		if next == nil || len(ts) <= limit {
 			break
 		}
@@ -81,21 +84,28 @@ const maxScanPages = 10
 // appendVisible adds the visible tunnels of one store batch (read with
 // Limit limit+1) to page, up to limit, and returns the cursor to continue
 // after the last tunnel it looked at, or nil when the store has no more.
-func appendVisible(page, ts []tunnel.Tunnel, limit int, visible func(tunnel.Tunnel) bool) ([]tunnel.Tunnel, *store.Cursor) {
+func appendVisible(page, ts []tunnel.Tunnel, limit int, visible visibleFunc) ([]tunnel.Tunnel, *store.Cursor, error) {
 	for i, t := range ts {
 		if len(page) == limit {
 			prev := ts[i-1]
-			return page, &store.Cursor{CreatedAt: prev.CreatedAt, ID: prev.ID}
+			return page, &store.Cursor{CreatedAt: prev.CreatedAt, ID: prev.ID}, nil
 		}
-		if visible == nil || visible(t) {
+		show := true
+		if visible != nil {
+			var err error
+			if show, err = visible(t); err != nil {
+				return nil, nil, err
+			}
+		}
+		if show {
 			page = append(page, t)
 		}
 	}
 	if len(ts) <= limit {
-		return page, nil
+		return page, nil, nil
 	}
 	last := ts[len(ts)-1]
-	return page, &store.Cursor{CreatedAt: last.CreatedAt, ID: last.ID}
+	return page, &store.Cursor{CreatedAt: last.CreatedAt, ID: last.ID}, nil
 }
 
 func (h *Handler) listOutput(page []tunnel.Tunnel, next *store.Cursor) *listTunnelsOutput {

@@ -109,16 +109,17 @@ func (p *policies) reloadIfChanged() {
 	p.log.Info("policy file reloaded", "path", p.path, "users", len(p.file.Load().Users))
 }
 
-// Identify implements api.Authorizer: the user listing the key, or the
-// key's credentials-file section name when no user lists it.
+// Identify implements api.Authorizer: the user listing the key, or else
+// the key's credentials-file section name (or the key id itself).
 func (p *policies) Identify(accessKeyID string) api.Identity {
 	name := accessKeyID
+	if k, ok := p.keys[accessKeyID]; ok && k.Name != "" {
+		name = k.Name
+	}
 	if f := p.file.Load(); f != nil {
 		if u, ok := f.UserByAccessKey(accessKeyID); ok {
 			name = u.Name
 		}
-	} else if k, ok := p.keys[accessKeyID]; ok && k.Name != "" {
-		name = k.Name
 	}
 	return api.Identity{AccessKeyID: accessKeyID, UserName: name,
 		ARN: "arn:" + p.partition + ":iam::" + p.account + ":user/" + name}
