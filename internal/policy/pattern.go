@@ -89,16 +89,6 @@ func (t *token) value(ctx Context) (string, bool) {
 	return t.def, t.hasDef
 }
 
-// hasWildcard reports whether the pattern contains '*' or '?'.
-func (p *pattern) hasWildcard() bool {
-	for _, t := range p.toks {
-		if t.kind == tokStar || t.kind == tokOne {
-			return true
-		}
-	}
-	return false
-}
-
 // match reports whether the whole of s matches the pattern. A variable that
 // cannot be resolved makes the pattern match nothing.
 func (p *pattern) match(s string, ctx Context) bool {
