@@ -49,18 +49,56 @@ func compileARNPattern(s string, syn patternSyntax) (*arnPattern, error) {
 	return ap, nil
 }
 
+// arnParts is an ARN split at its first five colons, without allocating.
+type arnParts struct {
+	s     string
+	n     int                  // components found, 1..6
+	start [arnSegments + 1]int // start[i] is where component i begins
+}
+
+func splitARN(s string) arnParts {
+	a := arnParts{s: s, n: 1}
+	for a.n < arnSegments {
+		i := strings.IndexByte(s[a.start[a.n-1]:], ':')
+		if i < 0 {
+			break
+		}
+		a.start[a.n] = a.start[a.n-1] + i + 1
+		a.n++
+	}
+	a.start[a.n] = len(s) + 1
+	return a
+}
+
+// comp returns component i (i < n).
+func (a *arnParts) comp(i int) string { return a.s[a.start[i] : a.start[i+1]-1] }
+
+// rest returns component i and everything after it.
+func (a *arnParts) rest(i int) string { return a.s[a.start[i]:] }
+
 // match reports whether arn matches the pattern.
 func (ap *arnPattern) match(arn string, ctx Context) bool {
 	if ap.any {
 		return true
 	}
+	a := splitARN(arn)
+	return ap.matchParts(&a, ctx)
+}
+
+// matchParts matches a split ARN, trying the last, most selective component
+// first.
+func (ap *arnPattern) matchParts(a *arnParts, ctx Context) bool {
+	if ap.any {
+		return true
+	}
 	last := len(ap.parts) - 1
-	for _, p := range ap.parts[:last] {
-		i := strings.IndexByte(arn, ':')
-		if i < 0 || !p.match(arn[:i], ctx) {
+	if a.n <= last || !ap.parts[last].match(a.rest(last), ctx) {
+		return false
+	}
+	for i, p := range ap.parts[:last] {
+		if !p.match(a.comp(i), ctx) {
 			return false
 		}
-		arn = arn[i+1:]
 	}
-	return ap.parts[last].match(arn, ctx)
+	return true
 }

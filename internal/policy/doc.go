@@ -2,7 +2,8 @@
 // and the policy file that maps tunneld's access keys to users and their
 // policies. It is pure: no I/O, no clock, no global state. Parse compiles a
 // document once (lower-cased actions, split wildcard patterns, parsed
-// numbers, dates and CIDR ranges); evaluating a request does not allocate.
+// numbers, dates and CIDR ranges); evaluating a well-formed request does
+// not allocate.
 //
 // # Grammar
 //

@@ -77,53 +77,6 @@ func compilePattern(s string, syn patternSyntax) (*pattern, error) {
 	return p, nil
 }
 
-// parseVariable reads one ${...} at the start of s and returns it with the
-// number of bytes it took. ${*}, ${?} and ${$} come back as literals.
-func parseVariable(s string) (token, int, error) {
-	end := strings.IndexByte(s, '}')
-	comma := strings.IndexByte(s, ',')
-	if end < 0 {
-		return token{}, 0, errorf("", "unterminated policy variable %q", s)
-	}
-	if comma < 0 || comma > end {
-		key := strings.TrimSpace(s[2:end])
-		switch key {
-		case "*", "?", "$":
-			return token{kind: tokLit, text: key}, end + 1, nil
-		}
-		if err := checkVariableKey(key, s[:end+1]); err != nil {
-			return token{}, 0, err
-		}
-		return token{kind: tokVar, text: strings.ToLower(key)}, end + 1, nil
-	}
-	key := strings.TrimSpace(s[2:comma])
-	rest := strings.TrimLeft(s[comma+1:], " ")
-	if !strings.HasPrefix(rest, "'") {
-		return token{}, 0, errorf("", "policy variable %q: default value must be in single quotes", s[:end+1])
-	}
-	q := strings.IndexByte(rest[1:], '\'')
-	if q < 0 {
-		return token{}, 0, errorf("", "policy variable %q: unterminated default value", s)
-	}
-	def := rest[1 : 1+q]
-	after := strings.TrimLeft(rest[2+q:], " ")
-	if !strings.HasPrefix(after, "}") {
-		return token{}, 0, errorf("", "policy variable %q: expected } after the default value", s)
-	}
-	n := len(s) - len(after) + 1
-	if err := checkVariableKey(key, s[:n]); err != nil {
-		return token{}, 0, err
-	}
-	return token{kind: tokVar, text: strings.ToLower(key), def: def, hasDef: true}, n, nil
-}
-
-func checkVariableKey(key, whole string) error {
-	if key == "" || strings.ContainsAny(key, " \t\r\n${'") {
-		return errorf("", "malformed policy variable %q", whole)
-	}
-	return nil
-}
-
 // value returns the text a literal or variable token stands for in ctx; ok
 // is false for a variable with no single value in ctx and no default.
 func (t *token) value(ctx Context) (string, bool) {
@@ -136,33 +89,36 @@ func (t *token) value(ctx Context) (string, bool) {
 	return t.def, t.hasDef
 }
 
-// hasWildcard reports whether the pattern contains '*' or '?'.
-func (p *pattern) hasWildcard() bool {
-	for _, t := range p.toks {
-		if t.kind == tokStar || t.kind == tokOne {
-			return true
-		}
-	}
-	return false
-}
-
 // match reports whether the whole of s matches the pattern. A variable that
 // cannot be resolved makes the pattern match nothing.
 func (p *pattern) match(s string, ctx Context) bool {
+	toks := p.toks
+	// Fast paths for the common shapes: "lit", "lit*" and "lit*lit".
+	switch {
+	case len(toks) == 1 && toks[0].kind == tokLit:
+		return len(s) == len(toks[0].text) && p.hasPrefix(s, toks[0].text)
+	case len(toks) == 2 && toks[0].kind == tokLit && toks[1].kind == tokStar:
+		return p.hasPrefix(s, toks[0].text)
+	case len(toks) == 3 && toks[0].kind == tokLit && toks[1].kind == tokStar && toks[2].kind == tokLit:
+		a, b := toks[0].text, toks[2].text
+		return len(s) >= len(a)+len(b) && p.hasPrefix(s, a) && p.hasPrefix(s[len(s)-len(b):], b)
+	}
 	ti, si := 0, 0
 	starTi, starSi := -1, 0
 	for {
-		if ti < len(p.toks) {
-			t := &p.toks[ti]
+		if ti < len(toks) {
+			t := &toks[ti]
 			switch t.kind {
 			case tokStar:
+				if ti == len(toks)-1 {
+					return true
+				}
 				starTi, starSi = ti, si
 				ti++
 				continue
 			case tokOne:
 				if si < len(s) {
-					_, n := utf8.DecodeRuneInString(s[si:])
-					si += n
+					si += runeLen(s[si:])
 					ti++
 					continue
 				}
@@ -180,13 +136,51 @@ func (p *pattern) match(s string, ctx Context) bool {
 		} else if si == len(s) {
 			return true
 		}
+		// Mismatch: let the last '*' take one more character, or jump to
+		// the next place where the literal after it can start.
 		if starTi < 0 || starSi >= len(s) {
 			return false
 		}
-		_, n := utf8.DecodeRuneInString(s[starSi:])
-		starSi += n
+		starSi += runeLen(s[starSi:])
+		if next, ok := p.skipTo(toks[starTi+1], s, starSi); ok {
+			if next < 0 {
+				return false
+			}
+			starSi = next
+		}
 		ti, si = starTi+1, starSi
 	}
+}
+
+// skipTo finds the first index from i where the literal token t could start
+// in s (-1 if none). It answers only when t is a literal whose first byte is
+// ASCII, which is always the start of a character for the rune-by-rune
+// advance of '*'.
+func (p *pattern) skipTo(t token, s string, i int) (int, bool) {
+	if t.kind != tokLit || t.text == "" || t.text[0] >= utf8.RuneSelf {
+		return 0, false
+	}
+	c := t.text[0]
+	j := strings.IndexByte(s[i:], c)
+	if p.fold && 'a' <= c && c <= 'z' {
+		if k := strings.IndexByte(s[i:], c-'a'+'A'); k >= 0 && (j < 0 || k < j) {
+			j = k
+		}
+	}
+	if j < 0 {
+		return -1, true
+	}
+	return i + j, true
+}
+
+// runeLen is the length of the first character of a non-empty s; an invalid
+// byte counts as one character, as in utf8.DecodeRuneInString.
+func runeLen(s string) int {
+	if s[0] < utf8.RuneSelf {
+		return 1
+	}
+	_, n := utf8.DecodeRuneInString(s)
+	return n
 }
 
 func (p *pattern) hasPrefix(s, prefix string) bool {

@@ -27,10 +27,11 @@ type statement struct {
 // a Deny statement matches, else Allow if an Allow statement matches, else
 // Deny.
 func (p *Policy) Evaluate(r *Request) Decision {
-	if p.denies(r) {
+	res := splitARN(r.Resource)
+	if p.denies(r, &res) {
 		return ExplicitDeny
 	}
-	if p.allows(r) {
+	if p.allows(r, &res) {
 		return Allow
 	}
 	return Deny
@@ -41,31 +42,32 @@ func (p *Policy) Evaluate(r *Request) Decision {
 // else an allow in any policy allows, else the request is implicitly denied.
 // Nil policies are skipped.
 func Evaluate(policies []*Policy, r *Request) Decision {
+	res := splitARN(r.Resource)
 	for _, p := range policies {
-		if p != nil && p.denies(r) {
+		if p != nil && p.denies(r, &res) {
 			return ExplicitDeny
 		}
 	}
 	for _, p := range policies {
-		if p != nil && p.allows(r) {
+		if p != nil && p.allows(r, &res) {
 			return Allow
 		}
 	}
 	return Deny
 }
 
-func (p *Policy) denies(r *Request) bool {
+func (p *Policy) denies(r *Request, res *arnParts) bool {
 	for _, s := range p.deny {
-		if s.matches(r) {
+		if s.matches(r, res) {
 			return true
 		}
 	}
 	return false
 }
 
-func (p *Policy) allows(r *Request) bool {
+func (p *Policy) allows(r *Request, res *arnParts) bool {
 	for _, s := range p.allow {
-		if s.matches(r) {
+		if s.matches(r, res) {
 			return true
 		}
 	}
@@ -73,12 +75,12 @@ func (p *Policy) allows(r *Request) bool {
 }
 
 // matches reports whether the statement applies to the request: its action,
-// resource and every condition match.
-func (s *statement) matches(r *Request) bool {
+// resource (split once per evaluation) and every condition match.
+func (s *statement) matches(r *Request, res *arnParts) bool {
 	if s.matchAction(r.Action) == s.notAction {
 		return false
 	}
-	if s.matchResource(r.Resource, r.Context) == s.notResource {
+	if s.matchResource(res, r.Context) == s.notResource {
 		return false
 	}
 	for _, c := range s.conds {
@@ -98,9 +100,9 @@ func (s *statement) matchAction(action string) bool {
 	return false
 }
 
-func (s *statement) matchResource(resource string, ctx Context) bool {
+func (s *statement) matchResource(res *arnParts, ctx Context) bool {
 	for _, p := range s.resources {
-		if p.match(resource, ctx) {
+		if p.matchParts(res, ctx) {
 			return true
 		}
 	}
