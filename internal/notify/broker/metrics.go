@@ -59,6 +59,8 @@ func (b *Broker) WriteMetrics(w io.Writer) {
 		{"adit_mqtt_revoked_disconnects_total", "Sessions ended because their credential was revoked or changed.", "counter", b.m.revokedDisconnect.Load()},
 		{"adit_mqtt_device_reloads_total", "Device files loaded.", "counter", b.m.reloads.Load()},
 		{"adit_mqtt_device_reload_errors_total", "Device files rejected (the previous one stayed in force).", "counter", b.m.reloadErrors.Load()},
+		{"adit_mqtt_messages_dropped_total", "Messages not queued for a client because its per-client bound was reached.", "counter",
+			atomic.LoadInt64(&b.srv.Info.MessagesDropped) + atomic.LoadInt64(&b.srv.Info.InflightDropped)},
 		{"adit_mqtt_devices", "Devices in the device file in force.", "gauge", int64(b.hook.devices.Load().Len())},
 		{"adit_mqtt_clients_connected", "Authenticated MQTT clients connected.", "gauge", atomic.LoadInt64(&b.srv.Info.ClientsConnected)},
 	} {
