@@ -68,7 +68,8 @@ func TestHelpStatesDefaults(t *testing.T) {
 	if code := run([]string{"--help"}, func(string) string { return "" }, &out, &out); code != 0 {
 		t.Fatalf("run --help = %d, want 0", code)
 	}
-	for _, want := range []string{"--listen", "127.0.0.1:8080", "--data-dir", "--tls-self-signed", "--accept-any-credentials", "10000", "3h0m0s"} {
+	for _, want := range []string{"--listen", "127.0.0.1:8080", "--data-dir", "--tls-self-signed", "--accept-any-credentials", "10000", "3h0m0s",
+		"--mqtt-devices", "--mqtt-client-ca", "--mqtt-allow-anonymous", "--mqtt-max-connections"} {
 		if !strings.Contains(out.String(), strings.TrimPrefix(want, "-")) {
 			t.Errorf("--help output lacks %q", want)
 		}

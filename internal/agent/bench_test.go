@@ -31,7 +31,7 @@ func destinationConnected(b testing.TB, in *servertest.Instance, id string) bool
 func BenchmarkOpenToConnected(b *testing.B) {
 	e := startEnv(b)
 	echo := echoServer(b)
-	startAgent(b, agent.Config{MQTT: mqttCfg(e.broker), ThingName: "bench", Endpoint: "ws://" + e.in.Addr,
+	startAgent(b, agent.Config{MQTT: e.device(b, "bench"), ThingName: "bench", Endpoint: "ws://" + e.in.Addr,
 		Logger: quiet(), Services: []localproxy.Service{{ID: "SSH", Addr: echo}}})
 	var lat []time.Duration
 	for b.Loop() {
@@ -65,7 +65,7 @@ func BenchmarkHundredTunnels(b *testing.B) {
 	for b.Loop() {
 		round++
 		thing := fmt.Sprintf("fleet-%d", round)
-		ra := startAgent(b, agent.Config{MQTT: mqttCfg(e.broker), ThingName: thing, Endpoint: "ws://" + e.in.Addr,
+		ra := startAgent(b, agent.Config{MQTT: e.device(b, thing), ThingName: thing, Endpoint: "ws://" + e.in.Addr,
 			Logger: quiet(), MaxTunnels: n, Services: svcs})
 		var tuns []servertest.OpenTunnelResult
 		for i := range n {

@@ -12,7 +12,7 @@ import (
 func TestEndToEndEmbeddedBroker(t *testing.T) {
 	e := startEnv(t)
 	echo := echoServer(t)
-	ra := startAgent(t, agent.Config{MQTT: mqttCfg(e.broker), ThingName: "robot-1",
+	ra := startAgent(t, agent.Config{MQTT: e.device(t, "robot-1"), ThingName: "robot-1",
 		Endpoint: "ws://" + e.in.Addr, Services: []localproxy.Service{{ID: "SSH", Addr: echo}}})
 	tun := openTunnel(t, e.in, "robot-1", "SSH")
 	ra.wait(t, agent.EventConnected)

@@ -27,6 +27,12 @@ type mosquitto struct {
 // otherwise.
 func startMosquitto(t *testing.T) *mosquitto {
 	t.Helper()
+	return startMosquittoConf(t, "allow_anonymous true\n")
+}
+
+// startMosquittoConf is startMosquitto with extra configuration lines.
+func startMosquittoConf(t *testing.T, extra string) *mosquitto {
+	t.Helper()
 	bin, err := exec.LookPath("mosquitto")
 	if err != nil {
 		for _, p := range []string{"/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"} {
@@ -50,7 +56,7 @@ func startMosquitto(t *testing.T) *mosquitto {
 	ln.Close()
 	_, port, _ := net.SplitHostPort(addr)
 	conf := filepath.Join(t.TempDir(), "mosquitto.conf")
-	text := fmt.Sprintf("listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\n", port)
+	text := fmt.Sprintf("listener %s 127.0.0.1\npersistence false\nlog_dest stderr\n%s", port, extra)
 	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,8 @@ import (
 	"net"
 	"regexp"
 	"time"
+
+	"github.com/adit-project/adit/internal/notify/broker"
 )
 
 // Config is everything tunneld needs. The zero value of each field means
@@ -88,10 +90,27 @@ type Config struct {
 	// "off" disables it (the zero value is off; tunneld's flag default is
 	// "127.0.0.1:1883"). Port 0 picks a free port (see MQTTAddr).
 	MQTTListen string
-	// MQTTUsername and MQTTPassword are required from clients of the
-	// embedded broker, or presented to the external broker, when set.
+	// MQTTUsername and MQTTPassword are presented to the external broker;
+	// on the embedded broker they are a legacy shared login that may read
+	// every device's notifications (a warning is logged at start).
 	MQTTUsername string
 	MQTTPassword string
+	// MQTTDevicesFile is the embedded broker's device identity file
+	// (default <DataDir>/mqtt-devices.json; see `tunneld device`).
+	MQTTDevicesFile string
+	// MQTTClientCA is a PEM CA bundle: with MQTTTLS, the embedded broker
+	// asks for client certificates and admits those it signed as the
+	// thing they name.
+	MQTTClientCA string
+	// MQTTAllowAnonymous admits clients without credentials to the
+	// embedded broker, able to read every notification (development only).
+	MQTTAllowAnonymous bool
+	// MQTTMaxConnections caps the embedded broker's open connections
+	// (default 10000).
+	MQTTMaxConnections int
+	// OnMQTTAuthFailure, if set, is called for each login the embedded
+	// broker refuses (it must not block).
+	OnMQTTAuthFailure func(broker.AuthFailure)
 	// MQTTTLS serves the embedded broker with tunneld's TLS certificate.
 	MQTTTLS bool
 	// MQTTURL publishes to an external broker instead of the embedded one

@@ -3,14 +3,19 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/adit-project/adit/internal/notify/notifymsg"
 	"io"
+	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/adit-project/adit/internal/notify/notifymsg"
 
 	"github.com/adit-project/adit/internal/notify"
 	"github.com/adit-project/adit/internal/notify/broker"
@@ -23,6 +28,20 @@ type mqttState struct {
 	pub   *notify.Publisher // nil when notifications are off
 	ready chan struct{}     // closed once Serve started (or skipped) the broker
 	addr  string            // embedded broker address; written before ready closes
+	b     *broker.Broker    // embedded broker; written before ready closes
+}
+
+// MQTTDevicesPath is the embedded broker's device file: MQTTDevicesFile, else
+// DATA-DIR/mqtt-devices.json (DataDir "" means "./data").
+func (c *Config) MQTTDevicesPath() string {
+	if c.MQTTDevicesFile != "" {
+		return c.MQTTDevicesFile
+	}
+	dir := c.DataDir
+	if dir == "" {
+		dir = "./data"
+	}
+	return filepath.Join(dir, "mqtt-devices.json")
 }
 
 // mqttEmbedded reports whether the embedded broker is configured.
@@ -36,6 +55,12 @@ func (c *Config) validateMQTT() []error {
 		if _, _, err := net.SplitHostPort(c.MQTTListen); err != nil {
 			errs = append(errs, fmt.Errorf("mqtt-listen %q: want HOST:PORT or off", c.MQTTListen))
 		}
+	}
+	if c.MQTTClientCA != "" && (!c.mqttEmbedded() || !c.MQTTTLS) {
+		errs = append(errs, errors.New("mqtt-client-ca needs the embedded broker with mqtt-tls"))
+	}
+	if c.MQTTMaxConnections < 0 {
+		errs = append(errs, errors.New("mqtt-max-connections must not be negative"))
 	}
 	if c.MQTTTLS && c.TLSCert == "" && !c.TLSSelfSigned {
 		errs = append(errs, errors.New("mqtt-tls needs tls-cert/tls-key or tls-self-signed"))
@@ -91,21 +116,67 @@ func (s *Server) startMQTT(ctx context.Context, wg *sync.WaitGroup) error {
 		log.Info("publishing device notifications to an external MQTT broker")
 		return nil
 	}
-	bcfg := broker.Config{Listen: s.cfg.MQTTListen, Username: s.cfg.MQTTUsername, Password: s.cfg.MQTTPassword, Logger: log}
-	if s.cfg.MQTTTLS {
-		bcfg.TLS = s.tls
+	bcfg, err := s.brokerConfig(log)
+	if err != nil {
+		return err
 	}
 	b, err := broker.Start(bcfg)
 	if err != nil {
 		return err
 	}
-	s.mq.addr = b.Addr()
+	s.mq.addr, s.mq.b = b.Addr(), b
 	wg.Go(func() {
 		s.mq.pub.Run(ctx, notify.BrokerSender{B: b})
 		b.Close()
 	})
-	log.Info("embedded MQTT broker listening", "addr", s.mq.addr, "tls", bcfg.TLS != nil, "auth", bcfg.Username != "")
+	log.Info("embedded MQTT broker listening", "addr", s.mq.addr, "tls", bcfg.TLS != nil,
+		"client_certificates", bcfg.ClientCAs != nil, "devices_file", bcfg.DevicesFile)
+	if bcfg.AllowAnonymous {
+		log.Warn("embedded MQTT broker admits anonymous clients, and they can read every device's notifications (mqtt-allow-anonymous); use it for development only")
+	}
+	if bcfg.Username != "" {
+		log.Warn("the shared mqtt-username login can read every device's notifications; give each device its own identity (tunneld device add)")
+	}
 	return nil
+}
+
+// brokerConfig is the embedded broker's configuration.
+func (s *Server) brokerConfig(log *slog.Logger) (broker.Config, error) {
+	c := s.cfg
+	bcfg := broker.Config{Listen: c.MQTTListen, Topic: c.MQTTTopic, DevicesFile: c.MQTTDevicesPath(),
+		Username: c.MQTTUsername, Password: c.MQTTPassword, AllowAnonymous: c.MQTTAllowAnonymous,
+		MaxConnections: c.MQTTMaxConnections, OnAuthFailure: c.OnMQTTAuthFailure, Logger: log}
+	if c.MQTTTLS {
+		bcfg.TLS = s.tls
+	}
+	if c.MQTTClientCA != "" {
+		pem, err := os.ReadFile(c.MQTTClientCA)
+		if err != nil {
+			return bcfg, fmt.Errorf("mqtt-client-ca: %w", err)
+		}
+		bcfg.ClientCAs = x509.NewCertPool()
+		if !bcfg.ClientCAs.AppendCertsFromPEM(pem) {
+			return bcfg, fmt.Errorf("mqtt-client-ca %s: no PEM certificates", c.MQTTClientCA)
+		}
+	}
+	return bcfg, nil
+}
+
+// ReloadMQTTDevices re-reads the embedded broker's device file (call it on
+// SIGHUP); it also happens by itself within a second of the file changing.
+// Clients whose credential was revoked or changed are disconnected. An
+// invalid file is returned as an error and the previous one stays in
+// force. Without an embedded broker it does nothing.
+func (s *Server) ReloadMQTTDevices() error {
+	select {
+	case <-s.mq.ready:
+	default:
+		return nil
+	}
+	if s.mq.b == nil {
+		return nil
+	}
+	return s.mq.b.Reload()
 }
 
 func (s *Server) mqttClientID() string {
@@ -133,5 +204,12 @@ func (s *Server) MQTTAddr() string {
 func (s *Server) writeMQTTMetrics(w io.Writer) {
 	if s.mq.pub != nil {
 		s.mq.pub.WriteMetrics(w)
+	}
+	select {
+	case <-s.mq.ready:
+		if s.mq.b != nil {
+			s.mq.b.WriteMetrics(w)
+		}
+	default:
 	}
 }

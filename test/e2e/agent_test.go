@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"os/exec"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 
@@ -36,8 +38,18 @@ func TestOpenSSHThroughAgent(t *testing.T) {
 	t.Parallel()
 	sshd := startSSHD(t)
 	in := servertest.Start(t, server.Config{MQTTListen: "127.0.0.1:0"})
-	agent := startProc(t, "tunnelagent", tunnelagent(t), nil,
-		"--mqtt-url", "mqtt://"+in.Server.MQTTAddr(), "--thing-name", "robot-ssh",
+	// The operator gives the device its own MQTT identity with tunneld's
+	// CLI; the agent logs in with it.
+	add := exec.Command(tunneld(t), "device", "add", "robot-ssh", "--data-dir", in.DataDir)
+	pw, err := add.Output()
+	if err != nil {
+		t.Fatalf("tunneld device add: %v", err)
+	}
+	if err := in.Server.ReloadMQTTDevices(); err != nil {
+		t.Fatal(err)
+	}
+	agent := startProc(t, "tunnelagent", tunnelagent(t), []string{"TUNNELAGENT_MQTT_PASSWORD=" + strings.TrimSpace(string(pw))},
+		"--mqtt-url", "mqtt://"+in.Server.MQTTAddr(), "--mqtt-username", "robot-ssh", "--thing-name", "robot-ssh",
 		"--endpoint", wsEndpoint(in), "--destination-app", "SSH=127.0.0.1:"+sshd.port, "-v", "debug")
 	agent.waitMatches(t, reAgentSubscribed, 1, waitFor)
 

@@ -1,21 +1,24 @@
 // Package broker is the MQTT broker embedded in tunneld (mochi-mqtt,
-// MQTT 3.1.1 and 5). Devices subscribe to their notify topic on it; only
-// tunneld itself publishes, through the in-process inline client.
+// MQTT 3.1.1 and 5). Devices log in as their thing (password from the
+// device file, or a client certificate) and may subscribe only to their
+// own notify topic; only tunneld itself publishes, through the in-process
+// inline client. The broker bounds packet size, per-client memory and
+// open connections (see limits.go).
 package broker
 
 import (
-	"bytes"
 	"context"
-	"crypto/subtle"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
+	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/listeners"
-	"github.com/mochi-mqtt/server/v2/packets"
 )
 
 // Config configures the embedded broker.
@@ -23,53 +26,140 @@ type Config struct {
 	// Listen is the TCP address HOST:PORT (port 0 picks a free port).
 	// Required.
 	Listen string
-	// Username and Password, when set, are required from every client;
-	// when empty, any client may connect.
+	// Topic is the notify topic format, %s the thing name (default
+	// notifymsg.DefaultTopic): a device may subscribe to its own only.
+	Topic string
+	// DevicesFile is the device identity file (see package devices); ""
+	// means no device passwords. It is re-read when it changes (polled
+	// every ReloadInterval) and on Reload.
+	DevicesFile string
+	// ReloadInterval is the devices file poll interval (default 1 s;
+	// negative: no polling, Reload only).
+	ReloadInterval time.Duration
+	// ClientCAs, with TLS, makes the broker ask for client certificates;
+	// one that chains to these CAs logs in as the thing it names.
+	ClientCAs *x509.CertPool
+	// Username and Password are the legacy shared login: whoever holds it
+	// may subscribe to every topic, i.e. read every device's
+	// notifications. Empty: no shared login.
 	Username string
 	Password string
+	// AllowAnonymous admits clients without any credential, with the same
+	// read-everything rights as the shared login (development only).
+	AllowAnonymous bool
 	// TLS, when set, serves MQTT over TLS (mqtts://) with it.
 	TLS *tls.Config
 	// AllowClientPublish lets network clients publish (default false:
 	// clients may only subscribe, so no device can forge a notification).
+	// For tests only.
 	AllowClientPublish bool
+	// MaxConnections caps open network connections (default
+	// DefaultMaxConnections).
+	MaxConnections int
+	// OnAuthFailure, if set, is called for each refused login (from the
+	// client's goroutine; it must not block).
+	OnAuthFailure func(AuthFailure)
 	// Logger receives the broker's errors; nil discards them.
 	Logger *slog.Logger
 }
 
 // Broker is a running embedded broker.
 type Broker struct {
+	cfg  Config
 	srv  *mqtt.Server
-	ln   *listeners.TCP
-	once sync.Once
-	err  error
+	ln   *limitListener
+	hook *authHook
+	m    counters
+
+	reloadMu sync.Mutex
+	stamp    fileStamp // of the devices file in force; guarded by reloadMu
+
+	stop     context.CancelFunc
+	watching sync.WaitGroup
+	once     sync.Once
+	err      error
 }
 
-// Start binds cfg.Listen and serves MQTT until Close.
+func (c *Config) check() error {
+	if c.Listen == "" {
+		return errors.New("mqtt broker: listen address is required")
+	}
+	if c.ClientCAs != nil && c.TLS == nil {
+		return errors.New("mqtt broker: client certificates need TLS")
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.MaxConnections <= 0 {
+		c.MaxConnections = DefaultMaxConnections
+	}
+	if c.ReloadInterval == 0 {
+		c.ReloadInterval = time.Second
+	}
+	return nil
+}
+
+// Start binds cfg.Listen and serves MQTT until Close. A devices file that
+// cannot be read or is invalid is an error.
 func Start(cfg Config) (*Broker, error) {
-	if cfg.Listen == "" {
-		return nil, errors.New("mqtt broker: listen address is required")
+	if err := cfg.check(); err != nil {
+		return nil, err
 	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
+	b := &Broker{cfg: cfg}
+	set, stamp, err := b.load()
+	if err != nil {
+		return nil, fmt.Errorf("mqtt devices file: %w", err)
 	}
-	srv := mqtt.New(&mqtt.Options{InlineClient: true, Logger: slog.New(errorsOnly{cfg.Logger.Handler()})})
-	if err := srv.AddHook(&authHook{cfg: cfg}, nil); err != nil {
+	b.stamp = stamp
+	b.hook = newAuthHook(cfg, &b.m, set)
+	b.srv = mqtt.New(&mqtt.Options{InlineClient: true, Capabilities: capabilities(cfg.MaxConnections),
+		Logger: slog.New(errorsOnly{cfg.Logger.Handler()})})
+	if err := b.srv.AddHook(b.hook, nil); err != nil {
 		return nil, fmt.Errorf("mqtt broker: %w", err)
 	}
-	ln := listeners.NewTCP(listeners.Config{Type: listeners.TypeTCP, ID: "tcp", Address: cfg.Listen, TLSConfig: cfg.TLS})
-	if err := srv.AddListener(ln); err != nil {
-		srv.Close()
-		return nil, fmt.Errorf("mqtt broker listen: %w", err)
+	if err := b.listen(); err != nil {
+		b.srv.Close()
+		return nil, err
 	}
-	if err := srv.Serve(); err != nil {
-		srv.Close()
+	if err := b.srv.Serve(); err != nil {
+		b.srv.Close()
+		b.ln.Close()
 		return nil, fmt.Errorf("mqtt broker: %w", err)
 	}
-	return &Broker{srv: srv, ln: ln}, nil
+	ctx, stop := context.WithCancel(context.Background())
+	b.stop = stop
+	if cfg.DevicesFile != "" && cfg.ReloadInterval > 0 {
+		b.watching.Go(func() { b.watch(ctx) })
+	}
+	return b, nil
+}
+
+// listen binds the capped (and, with TLS, encrypting) listener.
+func (b *Broker) listen() error {
+	raw, err := net.Listen("tcp", b.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("mqtt broker listen: %w", err)
+	}
+	b.ln = newLimitListener(raw, b.cfg.MaxConnections, func() { b.m.connsRefused.Add(1) })
+	var ln net.Listener = b.ln
+	if b.cfg.TLS != nil {
+		t := b.cfg.TLS.Clone()
+		if b.cfg.ClientCAs != nil {
+			// Verified in the auth hook, so that a bad certificate is a
+			// reported login failure rather than a silent handshake error.
+			t.ClientAuth = tls.RequestClientCert
+		}
+		ln = tls.NewListener(b.ln, t)
+	}
+	if err := b.srv.AddListener(listeners.NewNet("tcp", ln)); err != nil {
+		raw.Close()
+		return fmt.Errorf("mqtt broker listen: %w", err)
+	}
+	return nil
 }
 
 // Addr returns the address the broker listens on.
-func (b *Broker) Addr() string { return b.ln.Address() }
+func (b *Broker) Addr() string { return b.ln.Addr().String() }
 
 // Publish delivers payload to the topic's subscribers (and queues it in
 // persistent sessions of disconnected ones, for QoS > 0).
@@ -80,39 +170,13 @@ func (b *Broker) Publish(topic string, payload []byte, retain bool, qos byte) er
 // Close disconnects every client and stops the broker. Further calls
 // return the first call's result.
 func (b *Broker) Close() error {
-	b.once.Do(func() { b.err = b.srv.Close() })
+	b.once.Do(func() {
+		b.stop()
+		b.watching.Wait()
+		b.err = b.srv.Close()
+		b.ln.closeAll() // connections that never completed CONNECT
+	})
 	return b.err
-}
-
-// authHook checks the username and password and keeps network clients
-// from publishing.
-type authHook struct {
-	mqtt.HookBase
-	cfg Config
-}
-
-// ID names the hook.
-func (h *authHook) ID() string { return "adit-auth" }
-
-// Provides reports the hook methods implemented.
-func (h *authHook) Provides(b byte) bool {
-	return bytes.Contains([]byte{mqtt.OnConnectAuthenticate, mqtt.OnACLCheck}, []byte{b})
-}
-
-// OnConnectAuthenticate accepts a client with the configured credentials.
-func (h *authHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
-	if h.cfg.Username == "" && h.cfg.Password == "" {
-		return true
-	}
-	u := subtle.ConstantTimeCompare(pk.Connect.Username, []byte(h.cfg.Username))
-	p := subtle.ConstantTimeCompare(pk.Connect.Password, []byte(h.cfg.Password))
-	return u&p == 1
-}
-
-// OnACLCheck allows every subscription and refuses publishing unless
-// AllowClientPublish is set.
-func (h *authHook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
-	return !write || h.cfg.AllowClientPublish
 }
 
 // errorsOnly passes on records at Error level and above: mochi logs every
