@@ -145,7 +145,13 @@ func (s *Server) brokerConfig(log *slog.Logger) (broker.Config, error) {
 	c := s.cfg
 	bcfg := broker.Config{Listen: c.MQTTListen, Topic: c.MQTTTopic, DevicesFile: c.MQTTDevicesPath(),
 		Username: c.MQTTUsername, Password: c.MQTTPassword, AllowAnonymous: c.MQTTAllowAnonymous,
-		MaxConnections: c.MQTTMaxConnections, OnAuthFailure: c.OnMQTTAuthFailure, Logger: log}
+		MaxConnections: c.MQTTMaxConnections, Logger: log}
+	bcfg.OnAuthFailure = func(f broker.AuthFailure) {
+		s.recordMQTTAuthFailure(f)
+		if c.OnMQTTAuthFailure != nil {
+			c.OnMQTTAuthFailure(f)
+		}
+	}
 	if c.MQTTTLS {
 		bcfg.TLS = s.tls
 	}

@@ -3,8 +3,10 @@ package server
 import (
 	"errors"
 	"fmt"
+	"net"
 
 	"github.com/adit-project/adit/internal/audit"
+	"github.com/adit-project/adit/internal/notify/broker"
 )
 
 // trust is the server's access control and accounting: the policies the
@@ -33,8 +35,8 @@ func (s *Server) openTrust(cfg *Config) error {
 }
 
 // Reload re-reads what tunneld reads at run time without dropping any
-// connection: the policy file, and the audit log file (reopened, for
-// logrotate). tunneld calls it on SIGHUP. Each part that fails keeps its
+// connection: the policy file, the audit log file (reopened, for
+// logrotate) and the embedded broker's devices file. tunneld calls it on SIGHUP. Each part that fails keeps its
 // previous state; the errors are joined.
 func (s *Server) Reload() error {
 	var errs []error
@@ -44,8 +46,30 @@ func (s *Server) Reload() error {
 	if err := s.audit.Reopen(); err != nil {
 		errs = append(errs, err)
 	}
+	if err := s.ReloadMQTTDevices(); err != nil {
+		errs = append(errs, fmt.Errorf("mqtt devices: %w", err))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("reload: %w", err)
 	}
 	return nil
+}
+
+// recordMQTTAuthFailure writes a refused MQTT login to the audit log.
+func (s *Server) recordMQTTAuthFailure(f broker.AuthFailure) {
+	s.audit.Record(&audit.Event{
+		Time: f.Time, EventSource: audit.SourceMQTT, EventName: audit.NameMQTTAuthFailure,
+		EventType: audit.TypeMQTT, SourceIPAddress: hostOf(f.RemoteAddr),
+		ErrorCode: "AuthenticationFailed", ErrorMessage: f.Reason,
+		RequestParameters: map[string]any{"clientId": f.ClientID, "username": f.Username,
+			"authenticationMethod": f.Method, "remoteAddress": f.RemoteAddr},
+	})
+}
+
+// hostOf is the host part of a host:port address, or addr itself.
+func hostOf(addr string) string {
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		return h
+	}
+	return addr
 }
