@@ -9,9 +9,10 @@
 // with its access token (header access-token or cookie
 // awsiot-tunnel-token, exactly one), an optional client-token and the
 // subprotocols it speaks. The handshake validates everything cheap, then
-// applies two rate limits (attempts per token, failed attempts per remote
-// address), then calls Authenticator.Claim, which consumes single-use
-// tokens. Refusals are plain-text responses with X-Status-Reason and
+// applies the rate of attempts per token, then calls Authenticator.Claim,
+// which consumes single-use tokens; a failure is counted against the
+// remote address's failed-attempt budget, and once that is spent failures
+// are answered 429 (a valid token is never refused for it). Refusals are plain-text responses with X-Status-Reason and
 // channel-id (D1). On success the peer is attached to its tunnel, a peer
 // of the same mode is replaced (D2), the 101 response echoes the first
 // supported subprotocol the client offered (D3) and 2.0/3.0 peers get

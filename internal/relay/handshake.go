@@ -26,18 +26,16 @@ const (
 	maxTokenLen       = 4096
 )
 
-// serveUpgrade runs a handshake: cheap checks first, then rate limits,
-// then the claim (which consumes a single-use token), then the upgrade.
+// serveUpgrade runs a handshake: cheap checks first, then the token's
+// attempt rate, then the claim (which consumes a single-use token), then
+// the upgrade. The failed-attempt budget of the remote address is consulted
+// only after a failure (see refuse), so a valid token always connects.
 func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request) {
 	channelID := newChannelID()
+	ip, now := remoteIP(r), s.cfg.Now()
 	hs, rej := parseHandshake(r, s.cfg.MaxRequestBytes)
 	if rej != nil {
-		s.reject(w, channelID, rej)
-		return
-	}
-	ip, now := remoteIP(r), s.cfg.Now()
-	if s.failures.exhausted(ip, now) {
-		s.reject(w, channelID, rejThrottled)
+		s.reject(w, channelID, s.failed(rej, ip, now))
 		return
 	}
 	if !s.attempts.allow(tunnel.HashToken(hs.token), now) {
@@ -105,10 +103,18 @@ func (s *Server) refuse(w http.ResponseWriter, channelID, ip string, now time.Ti
 	if rej == rejServerError {
 		s.log.Error("claim access token", "channel_id", channelID, "err", err)
 	}
-	if rej.failure {
-		s.failures.take(ip, now)
+	s.reject(w, channelID, s.failed(rej, ip, now))
+}
+
+// failed counts a failure-kind rejection against the remote address's
+// budget and returns it, or rejThrottled once the budget is spent. Taking
+// from the budget is one atomic step, so concurrent failures never answer
+// more than the burst with their reason.
+func (s *Server) failed(rej *rejection, ip string, now time.Time) *rejection {
+	if rej.failure && !s.failures.allow(ip, now) {
+		return rejThrottled
 	}
-	s.reject(w, channelID, rej)
+	return rej
 }
 
 // attach registers p in the hub, replacing an older peer of its mode

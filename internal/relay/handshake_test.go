@@ -2,9 +2,11 @@ package relay
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -187,11 +189,58 @@ func TestFailedAttemptsThrottled(t *testing.T) {
 		c, resp := e.dial("source", "adt1.guess"+string(rune('a'+i)), dialOpts{})
 		checkRejected(t, c, resp, 400, "Invalid access token")
 	}
-	claims := e.auth.claimCount()
-	c, resp := e.dial("source", st, dialOpts{})
+	for i := range 2 {
+		c, resp := e.dial("source", "adt1.more"+string(rune('a'+i)), dialOpts{})
+		checkRejected(t, c, resp, 429, rejThrottled.reason)
+		if resp.Header.Get("Retry-After") == "" {
+			t.Error("429 without Retry-After")
+		}
+	}
+	// The budget is spent, but a valid token from the same address is
+	// checked first and connects: only failures count.
+	e.mustDial("source", st, dialOpts{})
+	// Its use did not refill the budget either.
+	c, resp := e.dial("source", "adt1.last", dialOpts{})
 	checkRejected(t, c, resp, 429, rejThrottled.reason)
-	if e.auth.claimCount() != claims {
-		t.Error("throttled attempt reached Claim")
+}
+
+// TestFailedAttemptsNoOvershoot sends n bad tokens at once against a
+// failure burst of b, all held in Claim together: exactly b are answered
+// with their reason, the rest 429; the budget is not overshot.
+func TestFailedAttemptsNoOvershoot(t *testing.T) {
+	const n, b = 40, 5
+	e := newEnv(t, Config{FailedAttemptRate: 0.001, FailedAttemptBurst: b})
+	var arrived sync.WaitGroup
+	arrived.Add(n)
+	all := make(chan struct{})
+	go func() { arrived.Wait(); close(all) }()
+	e.auth.hold = func() { // a barrier: every claim waits for the others (bounded)
+		arrived.Done()
+		select {
+		case <-all:
+		case <-time.After(5 * time.Second):
+		}
+	}
+	statuses := make(chan int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			c, resp := e.dial("source", fmt.Sprintf("adt1.concurrent-guess-%d", i), dialOpts{})
+			if c != nil {
+				t.Error("a bad token connected")
+				return
+			}
+			statuses <- resp.StatusCode
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	counts := map[int]int{}
+	for st := range statuses {
+		counts[st]++
+	}
+	if counts[400] != b || counts[429] != n-b {
+		t.Errorf("answers %v, want %d × 400 and %d × 429", counts, b, n-b)
 	}
 }
 

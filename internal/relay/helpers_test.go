@@ -37,6 +37,7 @@ type fakeAuth struct {
 	closed       map[string]bool
 	fail         error
 	claims       int
+	hold         func() // when set, called at the start of every Claim
 }
 
 type fakeToken struct {
@@ -53,6 +54,9 @@ func newFakeAuth() *fakeAuth {
 }
 
 func (a *fakeAuth) Claim(_ context.Context, token string, m tunnel.Mode, ct string) (Grant, error) {
+	if a.hold != nil {
+		a.hold()
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.claims++

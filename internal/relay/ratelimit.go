@@ -44,22 +44,6 @@ func (l *limiterSet[K]) allow(key K, now time.Time) bool {
 	return l.entry(key, now).lim.AllowN(now, 1)
 }
 
-// take takes one token for key, whether or not there is one.
-func (l *limiterSet[K]) take(key K, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.entry(key, now).lim.ReserveN(now, 1)
-}
-
-// exhausted reports whether key has less than one token at time now,
-// without taking any.
-func (l *limiterSet[K]) exhausted(key K, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	e := l.m[key]
-	return e != nil && e.lim.TokensAt(now) < 1
-}
-
 func (l *limiterSet[K]) entry(key K, now time.Time) *limiterEntry {
 	e := l.m[key]
 	if e == nil {

@@ -47,8 +47,10 @@ type Config struct {
 	AttemptBurst int
 	// FailedAttemptRate is the number of failed upgrade attempts (bad,
 	// used or mismatched tokens) per second allowed per remote IP address;
-	// beyond it every attempt from that address gets 429 until the budget
-	// refills, so token guessing is throttled. Default 1.
+	// failures beyond it are answered 429 "Too many failed connection
+	// attempts" instead of their reason until the budget refills. Tokens
+	// are checked first and only failures count, so a valid token from a
+	// throttled address still connects. Default 1.
 	FailedAttemptRate float64
 	// FailedAttemptBurst is the burst of FailedAttemptRate. Default 20.
 	FailedAttemptBurst int

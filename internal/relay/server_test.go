@@ -139,11 +139,6 @@ func TestLimiterSetBounded(t *testing.T) {
 	if !l.allow(5000, now.Add(time.Second)) {
 		t.Error("limiter did not refill")
 	}
-	l.take(7, now)
-	l.take(7, now)
-	if !l.exhausted(7, now) || l.exhausted(8, now) {
-		t.Error("exhausted wrong")
-	}
 }
 
 func TestV1AndV2PeersWithV3(t *testing.T) {
