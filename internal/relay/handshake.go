@@ -35,11 +35,11 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request) {
 	ip, now := remoteIP(r), s.cfg.Now()
 	hs, rej := parseHandshake(r, s.cfg.MaxRequestBytes)
 	if rej != nil {
-		s.reject(w, channelID, s.failed(rej, ip, now))
+		s.reject(w, r, channelID, s.failed(rej, ip, now))
 		return
 	}
 	if !s.attempts.allow(tunnel.HashToken(hs.token), now) {
-		s.reject(w, channelID, rejRateLimited)
+		s.reject(w, r, channelID, rejRateLimited)
 		return
 	}
 	gen := s.hub.generation()
@@ -53,7 +53,7 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request) {
 		err = s.hub.admit(g.TunnelID, hs.mode, gen)
 	}
 	if err != nil {
-		s.refuse(w, channelID, ip, now, err)
+		s.refuse(w, r, channelID, ip, now, err)
 		return
 	}
 	deadline, _ := ctx.Deadline()
@@ -66,7 +66,7 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, hs *handshake, 
 	conn, early, err := hijack(w)
 	if err != nil {
 		s.log.Error("upgrade", "channel_id", channelID, "err", err)
-		s.reject(w, channelID, rejServerError)
+		s.reject(w, r, channelID, rejServerError)
 		return
 	}
 	p := s.newPeer(r.Context(), conn, hs, channelID, r.RemoteAddr)
@@ -83,6 +83,7 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, hs *handshake, 
 		p.cancel()
 		rej := admitRejection(err)
 		s.met.rejected(rej)
+		s.emitReject(r, channelID, g.TunnelID, rej)
 		writeRejection(conn, channelID, rej, deadline)
 		conn.Close()
 		return
@@ -92,18 +93,19 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, hs *handshake, 
 		p.closeWith(reasonConnLost)
 	} else {
 		s.met.accepted.Add(1)
+		s.emitConnect(p, r)
 	}
 	s.wg.Add(1)
 	go p.run()
 }
 
 // refuse answers a failed claim or admission.
-func (s *Server) refuse(w http.ResponseWriter, channelID, ip string, now time.Time, err error) {
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, channelID, ip string, now time.Time, err error) {
 	rej := admitRejection(err)
 	if rej == rejServerError {
 		s.log.Error("claim access token", "channel_id", channelID, "err", err)
 	}
-	s.reject(w, channelID, s.failed(rej, ip, now))
+	s.reject(w, r, channelID, s.failed(rej, ip, now))
 }
 
 // failed counts a failure-kind rejection against the remote address's

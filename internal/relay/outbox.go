@@ -68,6 +68,7 @@ type outbox struct {
 	closeBy time.Time             // deadline for writes once closing
 	broken  bool                  // a write failed; the stream is unusable
 	reason  closeReason           // why the peer closes; set with closing
+	sent    uint64                // payload bytes of pushed binary frames
 	wg      sync.WaitGroup
 }
 
@@ -91,10 +92,12 @@ func (o *outbox) push(op byte, payload []byte, cancel <-chan struct{}, force, mo
 			return errPeerGone
 		}
 		if o.buf == nil && !force && (!more || len(payload) >= directMin) && o.idleLocked() {
+			o.countSent(op, len(payload))
 			o.direct(op, payload) // unlocks
 			return nil
 		}
 		if o.buf == nil || force || len(*o.buf)+need <= cap(*o.buf) {
+			o.countSent(op, len(payload))
 			if o.buf == nil {
 				o.buf = getBuf()
 				*o.buf = (*o.buf)[:0]
@@ -288,3 +291,17 @@ func (o *outbox) run() {
 
 // wait returns once no writer goroutine runs.
 func (o *outbox) wait() { o.wg.Wait() }
+
+// countSent adds a pushed binary frame's payload to sent; o.mu is held.
+func (o *outbox) countSent(op byte, n int) {
+	if op == opBinary {
+		o.sent += uint64(n)
+	}
+}
+
+// sentBytes returns the payload bytes of binary frames pushed so far.
+func (o *outbox) sentBytes() uint64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.sent
+}

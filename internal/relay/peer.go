@@ -30,6 +30,9 @@ type peer struct {
 	channelID string
 	log       *slog.Logger
 	started   time.Time
+	remote    string // the client's address, for events
+	userAgent string // its User-Agent, clipped, for events
+	announced bool   // an EventConnect was reported
 
 	ctx    context.Context // canceled when the peer starts closing
 	cancel context.CancelFunc
@@ -48,10 +51,12 @@ type peer struct {
 	rd       frameReader
 	msg      wire.Message
 	format   sessionFormat
-	gotClose bool // the client sent a Close frame
-	broken   bool // rd hit a framing error; its state is unusable
-	msgs     uint64
+	gotClose bool   // the client sent a Close frame
+	broken   bool   // rd hit a framing error; its state is unusable
+	msgs     uint64 // relayed since the last flushStats
 	bytes    uint64
+	inMsgs   uint64 // relayed in all, for EventDisconnect
+	inBytes  uint64
 	small    [smallBufSize]byte
 }
 
@@ -98,6 +103,7 @@ func (p *peer) run() {
 	p.s.untrack(p)
 	r := p.out.closeReason()
 	p.s.met.closes[r.kind].Add(1)
+	p.emitDisconnect(r)
 	p.log.Info("peer closed", "reason", r.kind.String(), "code", r.code, "rule", string(r.rule),
 		"duration", time.Since(p.started).Round(time.Millisecond))
 }
@@ -218,6 +224,8 @@ func (p *peer) relay(frame []byte) bool {
 		if other.out.push(opBinary, frame, p.ctx.Done(), false, p.rd.buffered()) == nil {
 			p.msgs++
 			p.bytes += uint64(len(frame))
+			p.inMsgs++
+			p.inBytes += uint64(len(frame))
 			return true
 		}
 		if p.closing.Load() {

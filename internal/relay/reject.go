@@ -70,8 +70,9 @@ func admitRejection(err error) *rejection {
 }
 
 // reject writes a D1 rejection.
-func (s *Server) reject(w http.ResponseWriter, channelID string, rej *rejection) {
+func (s *Server) reject(w http.ResponseWriter, r *http.Request, channelID string, rej *rejection) {
 	s.met.rejected(rej)
+	s.emitReject(r, channelID, "", rej)
 	s.log.Debug("upgrade rejected", "channel_id", channelID, "reason", rej.label, "status", rej.status)
 	h := w.Header()
 	h.Set("Content-Type", "text/plain; charset=utf-8")

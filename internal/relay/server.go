@@ -66,6 +66,10 @@ type Config struct {
 	// (http.Server.MaxHeaderBytes; its default is larger).
 	MaxRequestBytes int
 
+	// OnEvent, when set, is told about every upgrade accepted or refused
+	// and every attached peer that leaves (for the audit log). It is
+	// called on the connection's goroutine and must not block.
+	OnEvent func(Event)
 	// Now returns the current time, for connection-state timestamps and
 	// expiry. Default time.Now.
 	Now func() time.Time
@@ -174,7 +178,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	if draining {
-		s.reject(w, newChannelID(), rejUnavailable)
+		s.reject(w, r, newChannelID(), rejUnavailable)
 		return
 	}
 	defer s.wg.Done()

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 
 	"github.com/adit-project/adit/internal/audit"
 	"github.com/adit-project/adit/internal/notify/broker"
+	"github.com/adit-project/adit/internal/relay"
 )
 
 // trust is the server's access control and accounting: the policies the
@@ -72,4 +74,43 @@ func hostOf(addr string) string {
 		return h
 	}
 	return addr
+}
+
+// recordRelayEvent writes a data-plane connection event to the audit log.
+func (s *Server) recordRelayEvent(e relay.Event) {
+	ev := &audit.Event{Time: e.Time, EventSource: audit.SourceDataPlane, EventType: audit.TypeDataPlane,
+		SourceIPAddress: hostOf(e.RemoteAddr), UserAgent: e.UserAgent, RequestID: e.ChannelID}
+	params := map[string]any{"clientMode": e.Mode, "remoteAddress": e.RemoteAddr}
+	if e.TunnelID != "" {
+		params["tunnelId"] = e.TunnelID
+	}
+	if e.Version > 0 {
+		params["protocolVersion"] = strconv.Itoa(e.Version) + ".0"
+	}
+	ev.RequestParameters = params
+	switch e.Kind {
+	case relay.EventConnect:
+		ev.EventName = audit.NameConnect
+	case relay.EventReject:
+		ev.EventName = audit.NameConnectRejected
+		ev.ErrorCode, ev.ErrorMessage = e.Reason, e.Message
+		ev.AdditionalEventData = map[string]any{"httpStatus": e.Status}
+	case relay.EventDisconnect:
+		ev.EventName = audit.NameDisconnect
+		ev.AdditionalEventData = map[string]any{"reason": e.Reason, "closeCode": e.CloseCode,
+			"durationMs": e.Duration.Milliseconds(), "bytesReceived": e.BytesIn, "bytesSent": e.BytesOut,
+			"messagesReceived": e.MessagesIn}
+	default:
+		return
+	}
+	s.audit.Record(ev)
+}
+
+// relayEvents is the relay's OnEvent hook: nil without an audit log, so
+// the relay does no work for events nobody records.
+func (s *Server) relayEvents() func(relay.Event) {
+	if s.audit == nil {
+		return nil
+	}
+	return s.recordRelayEvent
 }

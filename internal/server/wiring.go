@@ -24,6 +24,7 @@ func (s *Server) build() error {
 		IdleTimeout:    s.cfg.IdleTimeout,
 		AttemptRate:    s.cfg.ConnectRate,
 		BandwidthLimit: s.cfg.TunnelBandwidth,
+		OnEvent:        s.relayEvents(),
 	})
 	if err != nil {
 		return fmt.Errorf("build relay: %w", err)
