@@ -55,7 +55,7 @@ type peer struct {
 	broken   bool   // rd hit a framing error; its state is unusable
 	msgs     uint64 // relayed since the last flushStats
 	bytes    uint64
-	inMsgs   uint64 // relayed in all, for EventDisconnect
+	inMsgs   uint64 // received in all, for EventDisconnect
 	inBytes  uint64
 	small    [smallBufSize]byte
 }
@@ -197,6 +197,8 @@ func (p *peer) process() bool {
 // relay validates one tunnel frame and queues its original bytes for the
 // other peer.
 func (p *peer) relay(frame []byte) bool {
+	p.inMsgs++
+	p.inBytes += uint64(len(frame))
 	m := &p.msg
 	if err := m.Unmarshal(frame[wire.LengthPrefixSize:]); err != nil {
 		rule := wire.RuleMalformed
@@ -224,8 +226,6 @@ func (p *peer) relay(frame []byte) bool {
 		if other.out.push(opBinary, frame, p.ctx.Done(), false, p.rd.buffered()) == nil {
 			p.msgs++
 			p.bytes += uint64(len(frame))
-			p.inMsgs++
-			p.inBytes += uint64(len(frame))
 			return true
 		}
 		if p.closing.Load() {
