@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -39,7 +40,7 @@ func startSplit(t *testing.T, cfg server.Config) *split {
 	t.Helper()
 	cfg.AdminAccessKeyID, cfg.AdminSecretAccessKey = testKey.AccessKeyID, testKey.SecretAccessKey
 	if cfg.DataDir == "" {
-		cfg.DataDir = t.TempDir()
+		cfg.DataDir = filepath.Join(t.TempDir(), "data")
 	}
 	logs := &logBuffer{}
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
