@@ -75,3 +75,19 @@ func TestHelpStatesDefaults(t *testing.T) {
 		}
 	}
 }
+
+func TestHardeningFlags(t *testing.T) {
+	env := map[string]string{"TUNNELD_MAX_UNAUTHENTICATED_CONNS": "64"}
+	o, err := parseOptions([]string{"--body-timeout", "5s"}, func(k string) string { return env[k] }, &bytes.Buffer{})
+	if err != nil {
+		t.Fatalf("parseOptions: %v", err)
+	}
+	if o.cfg.BodyTimeout != 5*time.Second || o.cfg.MaxUnauthConns != 64 {
+		t.Errorf("body-timeout, max-unauthenticated-conns = %v, %d; want 5s, 64", o.cfg.BodyTimeout, o.cfg.MaxUnauthConns)
+	}
+	var out bytes.Buffer
+	if code := run([]string{"--max-unauthenticated-conns", "-2", "--data-dir", t.TempDir()}, func(string) string { return "" }, &out, &out); code == 0 ||
+		!strings.Contains(out.String(), "max-unauthenticated-conns") {
+		t.Errorf("--max-unauthenticated-conns -2: exit %d, output %q; want an error naming the flag", code, out.String())
+	}
+}

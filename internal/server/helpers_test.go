@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -39,7 +40,7 @@ func startSplit(t *testing.T, cfg server.Config) *split {
 	t.Helper()
 	cfg.AdminAccessKeyID, cfg.AdminSecretAccessKey = testKey.AccessKeyID, testKey.SecretAccessKey
 	if cfg.DataDir == "" {
-		cfg.DataDir = t.TempDir()
+		cfg.DataDir = filepath.Join(t.TempDir(), "data")
 	}
 	logs := &logBuffer{}
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -76,11 +77,15 @@ func listen(t *testing.T) net.Listener {
 	return ln
 }
 
-// call sends a signed API request with client c and decodes the answer.
+// call sends a signed API request with client c to addr (host:port, for
+// plain HTTP, or a URL) and decodes the answer.
 func call(t *testing.T, c *http.Client, addr, op string, in any, out any) (int, string) {
 	t.Helper()
 	body, _ := json.Marshal(in)
-	r, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/", bytes.NewReader(body))
+	if !strings.Contains(addr, "://") {
+		addr = "http://" + addr
+	}
+	r, _ := http.NewRequest(http.MethodPost, addr+"/", bytes.NewReader(body))
 	r.Header.Set("Content-Type", "application/x-amz-json-1.1")
 	r.Header.Set("X-Amz-Target", "IoTSecuredTunneling."+op)
 	sigv4.Sign(r, body, testKey, "us-east-1", sigv4.DefaultService, time.Now())

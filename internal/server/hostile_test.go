@@ -2,15 +2,20 @@ package server_test
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/adit-project/adit/internal/server"
 	"github.com/adit-project/adit/internal/sigv4"
@@ -48,6 +53,10 @@ func TestDataListenerWrongPath(t *testing.T) {
 // after BodyTimeout, on both listeners.
 func TestBodyTimeout(t *testing.T) {
 	s := startSplit(t, server.Config{BodyTimeout: time.Second})
+	// A tunnel upgraded now must outlive the read and write timeouts of
+	// the request that opened it (1 s and 2 s).
+	src, dst := connectedPair(t, s)
+	upgraded := time.Now()
 	for _, addr := range []string{s.api, s.data} {
 		withheld := slowConn(t, addr, withheldBody)
 		waitClosed(t, withheld, 10*time.Second)
@@ -74,6 +83,45 @@ func TestBodyTimeout(t *testing.T) {
 		if n := <-done; n >= 999 {
 			t.Errorf("%s: the whole trickled body was accepted", addr)
 		}
+	}
+	if wait := 2500*time.Millisecond - time.Since(upgraded); wait > 0 {
+		time.Sleep(wait)
+	}
+	relayBothWays(t, src, dst)
+}
+
+// connectedPair opens a tunnel with service SSH and connects both peers
+// through the data listener.
+func connectedPair(t *testing.T, s *split) (src, dst *websocket.Conn) {
+	t.Helper()
+	var tun openResult
+	c := &http.Client{Timeout: ioTimeout}
+	if st, code := call(t, c, s.api, "OpenTunnel", map[string]any{"destinationConfig": map[string]any{"services": []string{"SSH"}}}, &tun); st != 200 {
+		t.Fatalf("OpenTunnel = %d %s", st, code)
+	}
+	dst, _, err := dialPeer(t, s.data, "destination", tun.DestinationAccessToken)
+	if err != nil {
+		t.Fatalf("destination upgrade: %v", err)
+	}
+	readMsg(t, dst) // SERVICE_IDS
+	src, _, err = dialPeer(t, s.data, "source", tun.SourceAccessToken)
+	if err != nil {
+		t.Fatalf("source upgrade: %v", err)
+	}
+	readMsg(t, src) // SERVICE_IDS
+	return src, dst
+}
+
+// relayBothWays starts stream 1 from src and sends data back from dst.
+func relayBothWays(t *testing.T, src, dst *websocket.Conn) {
+	t.Helper()
+	sendMsg(t, src, wire.Message{Type: wire.TypeStreamStart, StreamID: 1, ServiceID: "SSH", ConnectionID: 1})
+	if m := readMsg(t, dst); m.Type != wire.TypeStreamStart {
+		t.Fatalf("destination got %+v, want STREAM_START", m)
+	}
+	sendMsg(t, dst, wire.Message{Type: wire.TypeData, StreamID: 1, ServiceID: "SSH", ConnectionID: 1, Payload: []byte("still here")})
+	if m := readMsg(t, src); m.Type != wire.TypeData || string(m.Payload) != "still here" {
+		t.Fatalf("source got %+v, want DATA", m)
 	}
 }
 
@@ -169,14 +217,7 @@ func TestUnauthenticatedCap(t *testing.T) {
 	for _, c := range slow {
 		waitClosed(t, c, bodyTimeout+10*time.Second)
 	}
-	sendMsg(t, src, wire.Message{Type: wire.TypeStreamStart, StreamID: 1, ServiceID: "SSH", ConnectionID: 1})
-	if m := readMsg(t, dst); m.Type != wire.TypeStreamStart {
-		t.Fatalf("destination got %+v, want STREAM_START", m)
-	}
-	sendMsg(t, dst, wire.Message{Type: wire.TypeData, StreamID: 1, ServiceID: "SSH", ConnectionID: 1, Payload: []byte("still here")})
-	if m := readMsg(t, src); m.Type != wire.TypeData || string(m.Payload) != "still here" {
-		t.Fatalf("source got %+v, want DATA", m)
-	}
+	relayBothWays(t, src, dst)
 	if !strings.Contains(s.logs.String(), "refusing new ones") {
 		t.Errorf("no log line about the cap:\n%s", s.logs)
 	}
@@ -204,4 +245,41 @@ func awsCLIListTunnels(t *testing.T, addr string) {
 	if err != nil || !strings.Contains(string(out), "tunnelSummaries") {
 		t.Errorf("aws list-tunnels after the slow connections closed: %v\n%s", err, out)
 	}
+}
+
+// TestUnauthenticatedCapTLS: with TLS, connections are counted from the
+// accept (before their handshake); beyond the cap the handshake fails,
+// while an authenticated client and a wss upgrade on the data listener
+// get through.
+func TestUnauthenticatedCapTLS(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	s := startSplit(t, server.Config{DataDir: dir, TLSSelfSigned: true, MaxUnauthConns: 2})
+	pem, err := os.ReadFile(filepath.Join(dir, "tls", "ca.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	tlsConf := &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}
+	authed := &http.Client{Timeout: ioTimeout, Transport: &http.Transport{TLSClientConfig: tlsConf, MaxConnsPerHost: 1}}
+	var tun openResult
+	if st, code := call(t, authed, "https://"+s.api, "OpenTunnel", map[string]any{}, &tun); st != 200 {
+		t.Fatalf("OpenTunnel = %d %s", st, code)
+	}
+	slowConn(t, s.api, "") // silent: no TLS handshake
+	slowConn(t, s.api, "")
+	c, err := tls.DialWithDialer(&net.Dialer{Timeout: ioTimeout}, "tcp", s.api, tlsConf)
+	if err == nil {
+		c.Close()
+		t.Errorf("TLS handshake beyond the cap succeeded")
+	}
+	if st, code := call(t, authed, "https://"+s.api, "ListTunnels", map[string]any{}, nil); st != 200 {
+		t.Errorf("authenticated ListTunnels with the cap full = %d %s, want 200", st, code)
+	}
+	d := websocket.Dialer{Subprotocols: []string{wire.Subprotocol3}, HandshakeTimeout: ioTimeout, TLSClientConfig: tlsConf}
+	ws, _, err := d.Dial("wss://"+s.data+"/tunnel?local-proxy-mode=destination", http.Header{"Access-Token": {tun.DestinationAccessToken}})
+	if err != nil {
+		t.Fatalf("wss upgrade on the data listener: %v", err)
+	}
+	ws.Close()
 }

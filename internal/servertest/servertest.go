@@ -50,7 +50,7 @@ type Instance struct {
 func Start(t testing.TB, cfg server.Config) *Instance {
 	t.Helper()
 	if cfg.DataDir == "" {
-		cfg.DataDir = t.TempDir()
+		cfg.DataDir = filepath.Join(t.TempDir(), "data") // created 0700 by the server
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
