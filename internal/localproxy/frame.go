@@ -2,7 +2,7 @@ package localproxy
 
 import (
 	"encoding/binary"
-	"github.com/adit-project/adit/internal/wsmask"
+	"github.com/adit-project/adit/internal/wsframe"
 	"sync"
 
 	"github.com/adit-project/adit/internal/wire"
@@ -132,6 +132,6 @@ func maskFrame(f *frame, key uint32) []byte {
 	hdr = binary.LittleEndian.AppendUint32(hdr, key)
 	start := f.off - len(hdr)
 	copy(f.buf[start:], hdr)
-	wsmask.Mask([4]byte(hdr[len(hdr)-4:]), 0, f.buf[f.off:f.end])
+	wsframe.Mask([4]byte(hdr[len(hdr)-4:]), 0, f.buf[f.off:f.end])
 	return f.buf[start:f.end]
 }

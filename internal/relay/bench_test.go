@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/adit-project/adit/internal/wire"
+	"github.com/adit-project/adit/internal/wsframe"
 )
 
 // Relay-only benchmarks: two in-process peers on loopback, the source
@@ -33,7 +34,7 @@ func benchRelay(b *testing.B, payload, perWrite int, useTLS bool) {
 	tf := frames(data)
 	one := clientFrame(true, opBinary, tf)
 	batch := bytes.Repeat(one, perWrite)
-	outLen := int64(len(appendFrameHeader(nil, opBinary, len(tf))) + len(tf))
+	outLen := int64(len(wsframe.AppendHeader(nil, opBinary, len(tf))) + len(tf))
 
 	want := outLen * int64(b.N)
 	done := make(chan error, 1)
@@ -137,7 +138,7 @@ func TestRelayHotPathDoesNotAllocate(t *testing.T) {
 	data := wire.Message{Type: wire.TypeData, StreamID: 1, ServiceID: "SSH", ConnectionID: 1, Payload: bytes.Repeat([]byte{0x5A}, 64)}
 	tf := frames(data)
 	one := clientFrame(true, opBinary, tf)
-	got := make([]byte, len(appendFrameHeader(nil, opBinary, len(tf)))+len(tf))
+	got := make([]byte, len(wsframe.AppendHeader(nil, opBinary, len(tf)))+len(tf))
 	relayOne := func() {
 		if _, err := src.conn.Write(one); err != nil {
 			t.Fatal(err)
