@@ -175,4 +175,3 @@ func BenchmarkWSLayerWrite(b *testing.B) {
 		})
 	}
 }
-
