@@ -161,7 +161,8 @@ func (p *wsPeer) read(m *wire.Message) error {
 		case wsframe.Pong:
 			continue
 		case wsframe.CloseFrame:
-			return fmt.Errorf("%w: code %d %q", errClosed, ev.Close.Code, ev.Close.Reason)
+			c, _ := wsframe.ParseClose(ev.Data)
+			return fmt.Errorf("%w: code %d %q", errClosed, c.Code, c.Reason)
 		}
 		if p.err != nil {
 			return p.err

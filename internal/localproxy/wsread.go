@@ -74,7 +74,7 @@ func (m *msgReader) next() ([]byte, error) {
 			m.h.pong(ev.Data)
 			continue
 		case wsframe.CloseFrame:
-			c := ev.Close
+			c, _ := wsframe.ParseClose(ev.Data) // Next checked its length
 			if err := c.Check(); err != nil {
 				return nil, m.fail(err)
 			}

@@ -181,7 +181,8 @@ func (p *peer) process() bool {
 			if p.rd.Pending() {
 				p.violate(&wire.RuleError{Rule: wire.RuleTruncatedFrameAtEOF, Detail: "Close frame inside a tunnel frame"})
 			} else {
-				p.closeWith(reasonEcho(ev.Close))
+				c, _ := wsframe.ParseClose(ev.Data) // Next checked it
+				p.closeWith(reasonEcho(c))
 			}
 			return false
 		}

@@ -34,15 +34,14 @@ const (
 	Record                      // a complete record of the data stream
 	Ping                        // a ping; Data is its payload
 	Pong                        // a pong; Data is its payload
-	CloseFrame                  // a Close frame; Close holds it
+	CloseFrame                  // a Close frame; Data is its payload (ParseClose)
 )
 
-// Event is one result of Reader.Next. Data (and Close.Reason) alias the
-// read buffer and stay valid until the next call of Space.
+// Event is one result of Reader.Next. Data aliases the read buffer and
+// stays valid until the next call of Space.
 type Event struct {
-	Kind  EventKind
-	Data  []byte
-	Close Close
+	Kind EventKind
+	Data []byte
 }
 
 // Reader turns the bytes of a WebSocket into records of its data stream
@@ -270,6 +269,8 @@ func (r *Reader) control(h *Header) (Event, error) {
 	case OpPong:
 		return Event{Kind: Pong, Data: p}, nil
 	}
-	c, err := ParseClose(p)
-	return Event{Kind: CloseFrame, Data: p, Close: c}, err
+	if _, err := ParseClose(p); err != nil {
+		return Event{}, err
+	}
+	return Event{Kind: CloseFrame, Data: p}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"sync"
@@ -91,8 +92,13 @@ func readAll(role Role, b []byte, next func(max int) int) ([]event, error) {
 			if ev.Kind == NeedMore {
 				break
 			}
-			c := ev.Close
-			c.Reason = bytes.Clone(c.Reason)
+			var c Close
+			if ev.Kind == CloseFrame {
+				if c, err = ParseClose(ev.Data); err != nil {
+					return evs, fmt.Errorf("ParseClose of a CloseFrame event: %w", err)
+				}
+				c.Reason = bytes.Clone(c.Reason)
+			}
 			evs = append(evs, event{ev.Kind, string(ev.Data), c})
 		}
 	}
