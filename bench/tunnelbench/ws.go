@@ -4,33 +4,45 @@ import (
 	"bufio"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"sync"
 	"time"
 
 	"github.com/adit-project/adit/internal/wire"
+	"github.com/adit-project/adit/internal/wsframe"
 )
 
 // wsPeer is a lightweight data-plane client: one WebSocket to tunneld,
-// protocol 3.0, hand-written framing (masked client frames). It is meant
-// for thousands of idle-ish peers in one process, so it keeps small
-// buffers.
+// protocol 3.0, framing by internal/wsframe (masked client frames out, a
+// client-side wsframe.Reader in). It is meant for thousands of idle-ish
+// peers in one process, so it reads into a small buffer and borrows a big
+// one only while a large frame is in flight.
 type wsPeer struct {
-	c       net.Conn
-	br      *bufio.Reader
-	wmu     sync.Mutex
-	wbuf    []byte
-	pending []byte // bytes of tunnel frames not yet consumed
-	rbuf    []byte
+	c    net.Conn
+	rd   wsframe.Reader
+	wmu  sync.Mutex
+	wbuf []byte
+	err  error // read error, returned once the buffered frames are used
 }
 
 var errClosed = errors.New("websocket closed by the server")
+
+// peerBufs lends peers their big read buffers.
+var peerBufs = lender{sync.Pool{New: func() any {
+	b := make([]byte, 2*(wsframe.MaxServerHeaderSize+wire.LengthPrefixSize+wire.MaxMessageSize))
+	return &b
+}}}
+
+type lender struct{ p sync.Pool }
+
+func (l *lender) Get() *[]byte  { return l.p.Get().(*[]byte) }
+func (l *lender) Put(b *[]byte) { l.p.Put(b) }
 
 func tlsConfigFromCA(caFile string) (*tls.Config, error) {
 	pem, err := os.ReadFile(caFile)
@@ -60,23 +72,10 @@ func dialPeer(addr string, tlsCfg *tls.Config, mode, token string, timeout time.
 		}
 		c = tc
 	}
-	req := "GET /tunnel?local-proxy-mode=" + mode + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: " +
-		wire.Subprotocol3 + "\r\naccess-token: " + token + "\r\n\r\n"
-	if _, err := io.WriteString(c, req); err != nil {
-		c.Close()
-		return nil, err
-	}
-	p := &wsPeer{c: c, br: bufio.NewReaderSize(c, 1024)}
-	resp, err := http.ReadResponse(p.br, nil)
+	p, err := upgradePeer(c, mode, token)
 	if err != nil {
 		c.Close()
 		return nil, err
-	}
-	if resp.StatusCode != http.StatusSwitchingProtocols {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		c.Close()
-		return nil, fmt.Errorf("upgrade: %s: %s", resp.Status, body)
 	}
 	var m wire.Message
 	for {
@@ -92,6 +91,30 @@ func dialPeer(addr string, tlsCfg *tls.Config, mode, token string, timeout time.
 	return p, nil
 }
 
+// upgradePeer runs the WebSocket handshake on c.
+func upgradePeer(c net.Conn, mode, token string) (*wsPeer, error) {
+	req := &http.Request{Method: http.MethodGet, Host: "127.0.0.1", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		URL:    &url.URL{Scheme: "http", Host: "127.0.0.1", Path: "/tunnel", RawQuery: "local-proxy-mode=" + mode},
+		Header: http.Header{"access-token": {token}}}
+	br := bufio.NewReaderSize(c, 1024)
+	resp, err := wsframe.Upgrade(c, br, req, wire.Subprotocol3)
+	if errors.Is(err, wsframe.ErrBadHandshake) {
+		body, _ := io.ReadAll(resp.Body)
+		return nil, fmt.Errorf("upgrade: %s: %s", resp.Status, body)
+	}
+	if err != nil {
+		return nil, err
+	}
+	p := &wsPeer{c: c}
+	var small [1024]byte
+	p.rd = wsframe.NewReader(wsframe.Client, small[:], &peerBufs, wire.FrameSize, wire.MaxWSMessage)
+	early, _ := br.Peek(br.Buffered())
+	p.rd.Preload(early)
+	return p, nil
+}
+
+// close closes the connection. A reader may still be running, so its big
+// buffer, if it holds one, is left to the garbage collector.
 func (p *wsPeer) close() { p.c.Close() }
 
 // send writes m in one masked binary frame.
@@ -102,32 +125,14 @@ func (p *wsPeer) send(m *wire.Message) error {
 	if err != nil {
 		return err
 	}
-	return p.writeFrame(0x2, body)
+	return p.writeFrame(wsframe.OpBinary, body)
 }
 
 // writeFrame writes one frame; the caller holds wmu. The masking key is
 // fixed: the relay cannot tell, and the key does not matter on loopback.
 func (p *wsPeer) writeFrame(op byte, body []byte) error {
-	key := [4]byte{0x12, 0x34, 0x56, 0x78}
-	b := p.wbuf[:0]
-	b = append(b, 0x80|op)
-	switch n := len(body); {
-	case n < 126:
-		b = append(b, 0x80|byte(n))
-	case n <= 0xffff:
-		b = append(b, 0x80|126, byte(n>>8), byte(n))
-	default:
-		b = append(b, 0x80|127)
-		b = binary.BigEndian.AppendUint64(b, uint64(n))
-	}
-	b = append(b, key[:]...)
-	start := len(b)
-	b = append(b, body...)
-	for i := start; i < len(b); i++ {
-		b[i] ^= key[(i-start)&3]
-	}
-	p.wbuf = b
-	_, err := p.c.Write(b)
+	p.wbuf = wsframe.AppendClientFrame(p.wbuf[:0], op, body, [4]byte{0x12, 0x34, 0x56, 0x78})
+	_, err := p.c.Write(p.wbuf)
 	if cap(p.wbuf) > 4096 {
 		p.wbuf = nil
 	}
@@ -135,100 +140,35 @@ func (p *wsPeer) writeFrame(op byte, body []byte) error {
 }
 
 // read returns the next tunnel message; its payload aliases the peer's
-// buffer until the next read.
+// buffer until the next read. It answers pings.
 func (p *wsPeer) read(m *wire.Message) error {
 	for {
-		if len(p.pending) > 0 {
-			msg, rest, ok, err := wire.SplitFrame(p.pending)
+		ev, err := p.rd.Next()
+		if err != nil {
+			return err
+		}
+		switch ev.Kind {
+		case wsframe.Record:
+			return m.Unmarshal(ev.Data[wire.LengthPrefixSize:])
+		case wsframe.Ping:
+			p.wmu.Lock()
+			err := p.writeFrame(wsframe.OpPong, ev.Data)
+			p.wmu.Unlock()
 			if err != nil {
 				return err
 			}
-			if ok {
-				if err := m.Unmarshal(msg); err != nil {
-					return err
-				}
-				p.pending = rest
-				return nil
-			}
+			continue
+		case wsframe.Pong:
+			continue
+		case wsframe.CloseFrame:
+			c, _ := wsframe.ParseClose(ev.Data)
+			return fmt.Errorf("%w: code %d %q", errClosed, c.Code, c.Reason)
 		}
-		if err := p.readFrame(); err != nil {
-			return err
+		if p.err != nil {
+			return p.err
 		}
+		n, err := p.c.Read(p.rd.Space())
+		p.rd.Advance(n)
+		p.err = err
 	}
-}
-
-// readFrame reads one WebSocket frame and appends a data payload to
-// pending; it answers pings.
-func (p *wsPeer) readFrame() error {
-	var h [2]byte
-	if _, err := io.ReadFull(p.br, h[:]); err != nil {
-		return err
-	}
-	op := h[0] & 0x0f
-	n := uint64(h[1] & 0x7f)
-	switch n {
-	case 126:
-		var e [2]byte
-		if _, err := io.ReadFull(p.br, e[:]); err != nil {
-			return err
-		}
-		n = uint64(binary.BigEndian.Uint16(e[:]))
-	case 127:
-		var e [8]byte
-		if _, err := io.ReadFull(p.br, e[:]); err != nil {
-			return err
-		}
-		n = binary.BigEndian.Uint64(e[:])
-	}
-	if n > 1<<20 {
-		return fmt.Errorf("websocket frame of %d bytes", n)
-	}
-	var key [4]byte
-	masked := h[1]&0x80 != 0
-	if masked {
-		if _, err := io.ReadFull(p.br, key[:]); err != nil {
-			return err
-		}
-	}
-	// Keep unconsumed bytes at the front of rbuf.
-	keep := len(p.pending)
-	if cap(p.rbuf) < keep+int(n) {
-		nb := make([]byte, keep, keep+int(n)+512)
-		copy(nb, p.pending)
-		p.rbuf = nb
-	} else {
-		copy(p.rbuf[:keep], p.pending)
-		p.rbuf = p.rbuf[:keep]
-	}
-	body := p.rbuf[keep : keep+int(n)]
-	if _, err := io.ReadFull(p.br, body); err != nil {
-		return err
-	}
-	if masked {
-		for i := range body {
-			body[i] ^= key[i&3]
-		}
-	}
-	switch op {
-	case 0x0, 0x1, 0x2:
-		p.pending = p.rbuf[:keep+int(n)]
-		p.rbuf = p.pending
-	case 0x8:
-		code := 0
-		if len(body) >= 2 {
-			code = int(binary.BigEndian.Uint16(body))
-		}
-		p.pending = p.rbuf[:keep]
-		return fmt.Errorf("%w: code %d %q", errClosed, code, body[min(2, len(body)):])
-	case 0x9:
-		pl := append([]byte(nil), body...)
-		p.pending = p.rbuf[:keep]
-		p.wmu.Lock()
-		err := p.writeFrame(0xA, pl)
-		p.wmu.Unlock()
-		return err
-	default:
-		p.pending = p.rbuf[:keep]
-	}
-	return nil
 }

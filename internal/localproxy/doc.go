@@ -24,6 +24,17 @@
 // reference. Source listeners do survive: connections accepted while
 // disconnected wait in the kernel backlog until the next session is ready.
 //
+// # WebSocket
+//
+// The WebSocket is the project's own, internal/wsframe, for the upgrade
+// (dial.go: the request carries access-token, client-token, User-Agent and
+// the one configured subprotocol; the answer's Sec-WebSocket-Accept and
+// subprotocol are checked), for reading (wsread.go) and for the frames
+// the writer masks in place (frame.go, wsconn.go). A ping is answered
+// with a pong carrying the same payload, a Close frame with a Close frame
+// carrying the same code; a breach of WebSocket framing is answered with
+// Close 1002 naming it, an oversized message with 1009.
+//
 // # Goroutines
 //
 // Run owns one session at a time and, in source mode, one accept loop per
@@ -47,13 +58,14 @@
 // the records of one batch with one system call). The goroutine that queued a
 // frame writes one batch itself when no other write is in progress (no
 // handoff on the latency path) and leaves the rest to the writer
-// goroutine. The WebSocket reader never writes to the WebSocket, so it
-// keeps draining the service even when the service is slow to read.
+// goroutine. The WebSocket reader never writes data to the WebSocket (it
+// queues pongs; only a Close frame it writes itself, bounded by a second),
+// so it keeps draining the service even when the service is slow to read.
 //
 // Inbound (tunnel → local): the session reader reads the WebSocket
-// straight into its own 256 KiB reassembly buffer (gorilla's read buffer
-// is only 4 KiB, so large payloads bypass it) and splits tunnel messages
-// in place, so a DATA payload reaches the local socket without being
+// straight into its own 256 KiB buffer, where a wsframe.Reader joins the
+// payloads of the WebSocket frames and cuts tunnel messages in place with
+// wire.FrameSize (wsread.go), so a DATA payload reaches the local socket without being
 // copied in user space: it is written straight from that buffer with one
 // non-blocking write when nothing is buffered. What does not fit is copied
 // to the connection's inbox (pooled 128 KiB chunks), which the
@@ -83,5 +95,5 @@
 // # Locks
 //
 // Lock order: session.mu, then lconn.mu, then sched.mu; wsWriter.mu, then
-// sched.mu or lockedConn.mu. engine.mu and inbox.mu are leaves.
+// sched.mu or wsConn.mu. engine.mu and inbox.mu are leaves.
 package localproxy

@@ -2,10 +2,10 @@ package localproxy
 
 import (
 	"encoding/binary"
-	"github.com/adit-project/adit/internal/wsmask"
 	"sync"
 
 	"github.com/adit-project/adit/internal/wire"
+	"github.com/adit-project/adit/internal/wsframe"
 )
 
 // Layout of a pooled data buffer. The payload is read from the local socket
@@ -14,7 +14,7 @@ import (
 // and the WebSocket frame header in front of everything, so a DATA message
 // is never copied on its way out.
 const (
-	wsHeadroom  = 14 // largest client frame header: 2 + 8 (length) + 4 (mask)
+	wsHeadroom  = wsframe.MaxHeaderSize
 	payloadOff  = 32 // >= wsHeadroom + 2 (prefix) + 12 (type, stream, payload key and length)
 	dataBufSize = 64 << 10
 )
@@ -94,15 +94,6 @@ func dataFrame(bp *[]byte, n int, streamID int32, serviceID string, connID uint3
 	return frame{buf: buf, off: off, end: end, pooled: bp}
 }
 
-// WebSocket opcodes and header bits used by the writer.
-const (
-	opBinary = 0x2
-	opPing   = 0x9
-	opPong   = 0xa
-	finBit   = 0x80
-	maskBit  = 0x80
-)
-
 // wsControlFrame returns a ping or pong frame carrying payload (at most
 // 125 bytes).
 func wsControlFrame(op byte, payload []byte) frame {
@@ -112,26 +103,19 @@ func wsControlFrame(op byte, payload []byte) frame {
 }
 
 // maskFrame turns f into a masked, final WebSocket frame in place (RFC
-// 6455 §5.2) and returns the bytes to write.
+// 6455 §5.2): the header goes into the headroom in front of the payload.
+// It returns the bytes to write.
 func maskFrame(f *frame, key uint32) []byte {
-	n := f.end - f.off
 	op := f.op
 	if op == 0 {
-		op = opBinary
+		op = wsframe.OpBinary
 	}
-	var h [wsHeadroom]byte
-	hdr := append(h[:0], finBit|op)
-	switch {
-	case n < 126:
-		hdr = append(hdr, maskBit|byte(n))
-	case n <= 0xffff:
-		hdr = binary.BigEndian.AppendUint16(append(hdr, maskBit|126), uint16(n))
-	default:
-		hdr = binary.BigEndian.AppendUint64(append(hdr, maskBit|127), uint64(n))
-	}
-	hdr = binary.LittleEndian.AppendUint32(hdr, key)
+	var k [4]byte
+	binary.LittleEndian.PutUint32(k[:], key)
+	var h [wsframe.MaxHeaderSize]byte
+	hdr := wsframe.AppendMaskedHeader(h[:0], op, f.end-f.off, k)
 	start := f.off - len(hdr)
 	copy(f.buf[start:], hdr)
-	wsmask.Mask([4]byte(hdr[len(hdr)-4:]), 0, f.buf[f.off:f.end])
+	wsframe.Mask(k, 0, f.buf[f.off:f.end])
 	return f.buf[start:f.end]
 }

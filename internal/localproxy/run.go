@@ -115,11 +115,11 @@ func (e *engine) loop(ctx context.Context) error {
 
 // session connects once and serves the session.
 func (e *engine) session(ctx context.Context) (ready bool, err error) {
-	ws, lc, err := e.connect(ctx)
+	wc, err := e.connect(ctx)
 	if err != nil {
 		return false, err
 	}
-	return newSession(e, ws, lc).run(ctx)
+	return newSession(e, wc).run(ctx)
 }
 
 // outcome logs how a session ended and maps a Close frame to nil.

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/adit-project/adit/internal/wire"
-	"github.com/gorilla/websocket"
+	"github.com/adit-project/adit/internal/wsframe"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -30,8 +30,7 @@ type session struct {
 	e     *engine
 	cfg   *Config
 	log   *slog.Logger
-	ws    *websocket.Conn
-	lc    *lockedConn
+	wc    *wsConn
 	sched *sched
 	inb   *budget // inbound bytes held by the connections' inboxes
 	ctrl  *outq   // messages that belong to no connection
@@ -47,24 +46,36 @@ type session struct {
 	closing  bool                 // guarded by mu
 }
 
-func newSession(e *engine, ws *websocket.Conn, lc *lockedConn) *session {
-	s := &session{e: e, cfg: &e.cfg, ws: ws, lc: lc, sched: newSched(), ctrl: newOutq(), inb: newBudget()}
-	s.w = wsWriter{fw: newFrameWriter(lc, e.cfg.WriteTimeout), failed: make(chan error, 1)}
+func newSession(e *engine, wc *wsConn) *session {
+	s := &session{e: e, cfg: &e.cfg, wc: wc, sched: newSched(), ctrl: newOutq(), inb: newBudget()}
+	s.w = wsWriter{fw: newFrameWriter(wc, e.cfg.WriteTimeout), failed: make(chan error, 1)}
 	s.log = e.log.With("session", e.sessions)
-	ws.SetReadLimit(wire.MaxWSMessage)
-	ws.SetPingHandler(func(data string) error {
-		s.sched.push(s.ctrl, wsControlFrame(opPong, []byte(data)))
-		s.wake()
-		return nil
-	})
-	ws.SetPongHandler(func(data string) error {
-		if ms, err := strconv.ParseInt(data, 10, 64); err == nil {
-			s.log.Log(context.Background(), LevelTrace, "pong", "rtt", time.Since(time.UnixMilli(ms)))
-		}
-		return nil
-	})
 	return s
 }
+
+// wsHandler answers the service's control frames: a ping with a pong
+// carrying the same payload (queued for the writer), a pong (the reply to
+// our ping, which carries its send time) with a trace of the round trip,
+// and Close frames with a Close written at once.
+func (s *session) wsHandler() wsHandler {
+	return wsHandler{
+		ping: func(p []byte) {
+			s.sched.push(s.ctrl, wsControlFrame(wsframe.OpPong, p))
+			s.wake()
+		},
+		pong: func(p []byte) {
+			if ms, err := strconv.ParseInt(string(p), 10, 64); err == nil {
+				s.log.Log(context.Background(), LevelTrace, "pong", "rtt", time.Since(time.UnixMilli(ms)))
+			}
+		},
+		sendClose: func(code uint16, reason string) {
+			s.wc.writeClose(code, reason, time.Now().Add(closeWriteWait))
+		},
+	}
+}
+
+// closeWriteWait bounds the write of a Close frame.
+const closeWriteWait = time.Second
 
 // run serves the session until it fails or ctx ends. ready reports whether
 // SERVICE_IDS was accepted.
@@ -80,13 +91,12 @@ func (s *session) run(ctx context.Context) (ready bool, err error) {
 			// Say goodbye with a Close frame. A write stuck on a dead link
 			// must not hold this up: shorten its deadline first (bypassing
 			// the lock it holds).
-			deadline := time.Now().Add(time.Second)
-			s.lc.closing.Store(true)
-			s.lc.Conn.SetWriteDeadline(deadline)
-			msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "local proxy shutting down")
-			s.ws.WriteControl(websocket.CloseMessage, msg, deadline)
+			deadline := time.Now().Add(closeWriteWait)
+			s.wc.closing.Store(true)
+			s.wc.Conn.SetWriteDeadline(deadline)
+			s.wc.writeClose(wsframe.CloseNormal, "local proxy shutting down", deadline)
 		}
-		return s.ws.Close()
+		return s.wc.Close()
 	})
 	err = g.Wait()
 	s.e.clearCurrent(s)

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/adit-project/adit/internal/wsframe"
 )
 
 // wsWriter is the single writer of a session's WebSocket. Whichever
@@ -75,7 +77,7 @@ func (s *session) writeLoop(ctx context.Context) error {
 			return err
 		case <-tick.C:
 			ms := strconv.AppendInt(nil, time.Now().UnixMilli(), 10)
-			s.sched.push(s.ctrl, wsControlFrame(opPing, ms))
+			s.sched.push(s.ctrl, wsControlFrame(wsframe.OpPing, ms))
 		case <-s.sched.wake:
 		}
 		s.w.mu.Lock()

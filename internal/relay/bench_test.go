@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/adit-project/adit/internal/wire"
+	"github.com/adit-project/adit/internal/wsframe"
 )
 
 // Relay-only benchmarks: two in-process peers on loopback, the source
@@ -33,7 +34,7 @@ func benchRelay(b *testing.B, payload, perWrite int, useTLS bool) {
 	tf := frames(data)
 	one := clientFrame(true, opBinary, tf)
 	batch := bytes.Repeat(one, perWrite)
-	outLen := int64(len(appendFrameHeader(nil, opBinary, len(tf))) + len(tf))
+	outLen := int64(len(wsframe.AppendHeader(nil, opBinary, len(tf))) + len(tf))
 
 	want := outLen * int64(b.N)
 	done := make(chan error, 1)
@@ -137,7 +138,7 @@ func TestRelayHotPathDoesNotAllocate(t *testing.T) {
 	data := wire.Message{Type: wire.TypeData, StreamID: 1, ServiceID: "SSH", ConnectionID: 1, Payload: bytes.Repeat([]byte{0x5A}, 64)}
 	tf := frames(data)
 	one := clientFrame(true, opBinary, tf)
-	got := make([]byte, len(appendFrameHeader(nil, opBinary, len(tf)))+len(tf))
+	got := make([]byte, len(wsframe.AppendHeader(nil, opBinary, len(tf)))+len(tf))
 	relayOne := func() {
 		if _, err := src.conn.Write(one); err != nil {
 			t.Fatal(err)
@@ -149,5 +150,41 @@ func TestRelayHotPathDoesNotAllocate(t *testing.T) {
 	relayOne()
 	if allocs := testing.AllocsPerRun(500, relayOne); allocs != 0 {
 		t.Fatalf("relaying one message allocates %.0f objects", allocs)
+	}
+}
+
+// BenchmarkFrameReader feeds 16 client frames, each one DATA message, to a
+// peer's frame reader without a network: the reader's CPU per 16 messages
+// (SetBytes is their payload).
+func BenchmarkFrameReader(b *testing.B) {
+	for _, n := range []int{64, wire.MaxPayload} {
+		var stream []byte
+		for range 16 {
+			f := frames(wire.Message{Type: wire.TypeData, StreamID: 1, Payload: make([]byte, n)})
+			stream = append(stream, clientFrameKey(true, opBinary, f, [4]byte{1, 2, 3, 4})...)
+		}
+		b.Run(map[int]string{64: "64B", wire.MaxPayload: "63KiB"}[n], func(b *testing.B) {
+			var small [smallBufSize]byte
+			r := newFrameReader(small[:])
+			defer r.Release()
+			b.SetBytes(16 * int64(n))
+			b.ReportAllocs()
+			for b.Loop() {
+				for rest := stream; len(rest) > 0; {
+					k := copy(r.Space(), rest)
+					r.Advance(k)
+					rest = rest[k:]
+					for {
+						ev, err := r.next()
+						if err != nil {
+							b.Fatal(err)
+						}
+						if ev.Kind == wsframe.NeedMore {
+							break
+						}
+					}
+				}
+			}
+		})
 	}
 }

@@ -1,17 +1,16 @@
 package relay
 
 import (
-	"encoding/binary"
-
 	"github.com/adit-project/adit/internal/wire"
+	"github.com/adit-project/adit/internal/wsframe"
 )
 
 // WebSocket close codes the relay sends (RFC 6455 §7.4.1).
 const (
-	codeNormal         uint16 = 1000
-	codeGoingAway      uint16 = 1001
-	codeProtocolError  uint16 = 1002
-	codePolicyViolated uint16 = 1008
+	codeNormal         = wsframe.CloseNormal
+	codeGoingAway      = wsframe.CloseGoingAway
+	codeProtocolError  = wsframe.CloseProtocolError
+	codePolicyViolated = wsframe.ClosePolicy
 )
 
 // closeKind says why a peer's WebSocket ends. Every kind but closeConnLost
@@ -73,11 +72,12 @@ func reasonViolation(rule wire.Rule) closeReason {
 // reasonEcho answers a client's Close frame. RFC 6455 §5.5.1 asks the
 // receiver to echo the code; codes a client may not send are answered
 // with 1002, and a Close without a code with 1000.
-func reasonEcho(code uint16, hasCode bool) closeReason {
+func reasonEcho(c wsframe.Close) closeReason {
+	code := c.Code
 	switch {
-	case !hasCode:
+	case !c.HasCode:
 		code = codeNormal
-	case !validCloseCode(code):
+	case !wsframe.ValidCloseCode(code):
 		code = codeProtocolError
 	}
 	return closeReason{kind: closeByPeer, code: code}
@@ -87,30 +87,4 @@ func reasonEcho(code uint16, hasCode bool) closeReason {
 // after sending its own Close frame.
 func (r closeReason) linger() bool {
 	return r.code != 0 && r.kind != closeByPeer
-}
-
-// validCloseCode reports whether a client may put code in a Close frame
-// (RFC 6455 §7.4).
-func validCloseCode(code uint16) bool {
-	switch {
-	case code >= 1000 && code <= 1003, code >= 1007 && code <= 1014:
-		return true
-	case code >= 3000 && code <= 4999:
-		return true
-	}
-	return false
-}
-
-// maxCloseText is the longest reason a Close frame can carry (125 bytes of
-// control payload minus the 2-byte code).
-const maxCloseText = 123
-
-// appendCloseFrame appends an unmasked Close frame with code and text.
-func appendCloseFrame(dst []byte, code uint16, text string) []byte {
-	if len(text) > maxCloseText {
-		text = text[:maxCloseText]
-	}
-	dst = appendFrameHeader(dst, opClose, 2+len(text))
-	dst = binary.BigEndian.AppendUint16(dst, code)
-	return append(dst, text...)
 }

@@ -32,14 +32,15 @@
 //
 // # WebSocket I/O
 //
-// The relay does its own RFC 6455 framing on the hijacked connection
-// (wsread.go, outbox.go) instead of using a WebSocket library: the upgrade
-// is a few header checks, and owning the I/O allows what throughput and
-// idle memory need: unmasking in place eight bytes at a time, a tunnel
-// frame that spans WebSocket frames joined by moving bytes down in one
-// buffer, several outgoing messages written with one syscall, and no
-// per-connection buffers while idle. gorilla/websocket serves only as an
-// independent client in tests.
+// The relay does its own I/O on the hijacked connection with the
+// project's one WebSocket layer, internal/wsframe (wsread.go reads through
+// a wsframe.Reader cutting tunnel frames with wire.FrameSize; outbox.go
+// writes wsframe headers), instead of a WebSocket library: the upgrade is
+// a few header checks, and owning the I/O allows what throughput and idle
+// memory need: unmasking in place, a tunnel frame that spans WebSocket
+// frames joined by moving bytes down in one buffer, several outgoing
+// messages written with one syscall, and no per-connection buffers while
+// idle. gorilla/websocket serves only as an independent client in tests.
 //
 // # Goroutines
 //

@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/adit-project/adit/internal/wire"
+	"github.com/adit-project/adit/internal/wsframe"
 )
 
 func TestFragmentedMessageWithInterleavedPing(t *testing.T) {
@@ -109,7 +110,9 @@ func rawTunnelFrame(hexless []byte) []byte {
 	return clientFrame(true, opBinary, append([]byte{byte(len(hexless) >> 8), byte(len(hexless))}, hexless...))
 }
 
-func unmasked(op byte, p []byte) []byte { return append([]byte{bitFin | op, byte(len(p))}, p...) }
+func unmasked(op byte, p []byte) []byte {
+	return append([]byte{wsframe.BitFin | op, byte(len(p))}, p...)
+}
 
 func TestViolations(t *testing.T) {
 	d := func(svc string, stream int32, conn uint32) wire.Message {
@@ -117,7 +120,7 @@ func TestViolations(t *testing.T) {
 	}
 	v1start := wire.Message{Type: wire.TypeStreamStart, StreamID: 1}
 	v2start := wire.Message{Type: wire.TypeStreamStart, StreamID: 1, ServiceID: "SSH"}
-	hugeFrame := append([]byte{bitFin | opBinary, bitMask | 127, 0, 0, 0, 0, 0, 2, 0, 5, 1, 2, 3, 4}, make([]byte, 8)...)
+	hugeFrame := append([]byte{wsframe.BitFin | opBinary, wsframe.BitMask | 127, 0, 0, 0, 0, 0, 2, 0, 5, 1, 2, 3, 4}, make([]byte, 8)...)
 	cases := []violationCase{
 		{name: "type_zero", raw: msgFrame(wire.Message{StreamID: 1}), rule: wire.RuleTypeZero},
 		{name: "session_reset", raw: msgFrame(wire.Message{Type: wire.TypeSessionReset}), rule: wire.RuleServiceOnlyType},

@@ -10,7 +10,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/adit-project/adit/internal/wsmask"
+	"github.com/adit-project/adit/internal/wsframe"
 	"io"
 	"net"
 	"net/http"
@@ -318,23 +318,10 @@ func clientFrame(fin bool, op byte, payload []byte) []byte {
 
 // clientFrameKey encodes a client frame masked with key.
 func clientFrameKey(fin bool, op byte, payload []byte, key [4]byte) []byte {
-	b0 := op
-	if fin {
-		b0 |= bitFin
+	f := wsframe.AppendClientFrame(nil, op, payload, key)
+	if !fin {
+		f[0] &^= wsframe.BitFin
 	}
-	var f []byte
-	switch n := len(payload); {
-	case n <= 125:
-		f = []byte{b0, bitMask | byte(n)}
-	case n <= 0xFFFF:
-		f = []byte{b0, bitMask | 126, byte(n >> 8), byte(n)}
-	default:
-		f = binary.BigEndian.AppendUint64([]byte{b0, bitMask | 127}, uint64(n))
-	}
-	f = append(f, key[:]...)
-	start := len(f)
-	f = append(f, payload...)
-	wsmask.Mask(key, 0, f[start:])
 	return f
 }
 
@@ -363,7 +350,7 @@ func (c *client) readFrame() (op byte, payload []byte, err error) {
 	if _, err := io.ReadFull(c.br, h[:]); err != nil {
 		return 0, nil, err
 	}
-	if h[0]&bitFin == 0 || h[0]&bitsRsv != 0 || h[1]&bitMask != 0 {
+	if h[0]&wsframe.BitFin == 0 || h[0]&wsframe.BitsRsv != 0 || h[1]&wsframe.BitMask != 0 {
 		return 0, nil, fmt.Errorf("bad server frame header %x", h)
 	}
 	n := uint64(h[1] & 0x7F)

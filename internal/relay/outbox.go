@@ -9,6 +9,7 @@ import (
 	"github.com/adit-project/adit/internal/cork"
 	"github.com/adit-project/adit/internal/trywrite"
 	"github.com/adit-project/adit/internal/wire"
+	"github.com/adit-project/adit/internal/wsframe"
 )
 
 // bufSize is the size of pooled buffers: a peer's big read buffer and its
@@ -102,7 +103,7 @@ func (o *outbox) push(op byte, payload []byte, cancel <-chan struct{}, force, mo
 				o.buf = getBuf()
 				*o.buf = (*o.buf)[:0]
 			}
-			b := appendFrameHeader(*o.buf, op, len(payload))
+			b := wsframe.AppendHeader(*o.buf, op, len(payload))
 			*o.buf = append(b, payload...)
 			o.startLocked()
 			o.mu.Unlock()
@@ -135,7 +136,7 @@ func (o *outbox) idleLocked() bool {
 func (o *outbox) direct(op byte, payload []byte) {
 	o.running = true
 	o.mu.Unlock()
-	h := appendFrameHeader(o.hdr[:0], op, len(payload))
+	h := wsframe.AppendHeader(o.hdr[:0], op, len(payload))
 	n, err := o.tw.Write(h, payload)
 	o.mu.Lock()
 	o.running = false
@@ -201,7 +202,7 @@ func (o *outbox) close(r closeReason, writeBy time.Time) bool {
 	}
 	o.closing, o.reason, o.closeBy = true, r, writeBy
 	if r.code != 0 {
-		o.final = appendCloseFrame(nil, r.code, r.text)
+		o.final = wsframe.AppendCloseFrame(nil, r.code, r.text)
 	}
 	if o.buf != nil && o.torn > 0 {
 		*o.buf = (*o.buf)[:o.torn] // finish the frame on the wire, drop the rest

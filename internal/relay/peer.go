@@ -13,6 +13,7 @@ import (
 	"github.com/adit-project/adit/internal/trywrite"
 	"github.com/adit-project/adit/internal/tunnel"
 	"github.com/adit-project/adit/internal/wire"
+	"github.com/adit-project/adit/internal/wsframe"
 )
 
 // smallBufSize is the read buffer every peer owns; it is all an idle peer
@@ -99,7 +100,7 @@ func (p *peer) run() {
 	p.drain()
 	p.out.wait()
 	p.conn.Close()
-	p.rd.releaseBig()
+	p.rd.Release()
 	p.s.untrack(p)
 	r := p.out.closeReason()
 	p.s.met.closes[r.kind].Add(1)
@@ -110,18 +111,18 @@ func (p *peer) run() {
 
 // readLoop reads until the peer closes.
 func (p *peer) readLoop() {
-	if p.rd.rPos < p.rd.rEnd && !p.process() { // bytes sent with the handshake
+	if p.rd.Buffered() && !p.process() { // bytes sent with the handshake
 		return
 	}
 	for !p.closing.Load() {
-		b := p.rd.space()
+		b := p.rd.Space()
 		p.conn.SetReadDeadline(time.Now().Add(p.s.cfg.IdleTimeout))
 		if p.closing.Load() {
 			return // closeWith may have set its deadline before ours
 		}
 		n, err := p.conn.Read(b)
 		if n > 0 {
-			p.rd.advance(n)
+			p.rd.Advance(n)
 			if !p.throttle(n) || !p.process() {
 				return
 			}
@@ -169,24 +170,25 @@ func (p *peer) process() bool {
 			p.violate(err)
 			return false
 		}
-		switch ev.kind {
-		case evNeedMore:
+		switch ev.Kind {
+		case wsframe.NeedMore:
 			return true
-		case evFrame:
-			if !p.relay(ev.data) {
+		case wsframe.Record:
+			if !p.relay(ev.Data) {
 				return false
 			}
-		case evPing:
+		case wsframe.Ping:
 			// Echo the payload byte for byte (D19); never pong otherwise.
-			if p.out.push(opPong, ev.data, p.ctx.Done(), false, false) != nil {
+			if p.out.push(opPong, ev.Data, p.ctx.Done(), false, false) != nil {
 				return false
 			}
-		case evClose:
+		case wsframe.CloseFrame:
 			p.gotClose = true
-			if p.rd.pending() {
+			if p.rd.Pending() {
 				p.violate(&wire.RuleError{Rule: wire.RuleTruncatedFrameAtEOF, Detail: "Close frame inside a tunnel frame"})
 			} else {
-				p.closeWith(reasonEcho(ev.code, ev.hasCode))
+				c, _ := wsframe.ParseClose(ev.Data) // Next checked it
+				p.closeWith(reasonEcho(c))
 			}
 			return false
 		}
@@ -223,7 +225,7 @@ func (p *peer) relay(frame []byte) bool {
 		return false
 	}
 	if other != nil {
-		if other.out.push(opBinary, frame, p.ctx.Done(), false, p.rd.buffered()) == nil {
+		if other.out.push(opBinary, frame, p.ctx.Done(), false, p.rd.Buffered()) == nil {
 			p.msgs++
 			p.bytes += uint64(len(frame))
 			return true
@@ -307,20 +309,20 @@ func (p *peer) drain() {
 			if err != nil {
 				p.broken = true
 			}
-			if ev.kind == evClose {
+			if ev.Kind == wsframe.CloseFrame {
 				return
 			}
-			if ev.kind == evNeedMore {
+			if ev.Kind == wsframe.NeedMore {
 				break
 			}
 		}
 		b := scratch[:]
 		if !p.broken {
-			b = p.rd.space()
+			b = p.rd.Space()
 		}
 		n, err := p.conn.Read(b)
 		if !p.broken {
-			p.rd.advance(n)
+			p.rd.Advance(n)
 		}
 		if err != nil {
 			return

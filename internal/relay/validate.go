@@ -150,3 +150,10 @@ func (st *streamTable) takeActive() [][]byte {
 	}
 	return out
 }
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,8 +1,9 @@
 // Package wire is the data-plane codec of the secure-tunneling protocol:
 // the protobuf Message (hand-encoded, field numbers of Message.proto), the
 // 2-byte big-endian length-prefixed framing that carries messages inside
-// WebSocket binary messages, size limits, the stateless message rules and
-// the subprotocol names. It does no networking beyond io.Reader.
+// WebSocket binary messages (AppendFrame; FrameSize, the one splitter the
+// relay and localproxy cut the stream with), size limits, the stateless
+// message rules and the subprotocol names. It does no networking.
 //
 // Frame layout on the wire (one or more per WebSocket message, possibly
 // split across WebSocket messages):

@@ -1,11 +1,8 @@
 package wire
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
-	"fmt"
-	"io"
 )
 
 // Size limits of the protocol.
@@ -40,56 +37,32 @@ func AppendFrame(dst []byte, m *Message) ([]byte, error) {
 	return m.AppendMarshal(dst), nil
 }
 
-// Reader reads length-prefixed frames from a byte stream that may split or
-// join frames arbitrarily.
-type Reader struct {
-	br  *bufio.Reader
-	buf []byte
-}
-
-// NewReader returns a Reader over r.
-func NewReader(r io.Reader) *Reader {
-	return &Reader{br: bufio.NewReaderSize(r, 64<<10)}
-}
-
-// Next returns the bytes of the next message (without its prefix). The
-// slice is valid until the next call. At a clean end of stream it returns
-// io.EOF; a stream that ends inside a frame gives io.ErrUnexpectedEOF.
-func (r *Reader) Next() ([]byte, error) {
-	var p [LengthPrefixSize]byte
-	if _, err := io.ReadFull(r.br, p[:]); err != nil {
-		return nil, err
-	}
-	n := int(binary.BigEndian.Uint16(p[:]))
-	if n == 0 {
-		return nil, ErrZeroLength
-	}
-	if cap(r.buf) < n {
-		r.buf = make([]byte, n, MaxMessageSize)
-	}
-	b := r.buf[:n]
-	if _, err := io.ReadFull(r.br, b); err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		return nil, fmt.Errorf("wire: read %d-byte message: %w", n, err)
-	}
-	return b, nil
-}
-
-// SplitFrame splits the first complete frame off buf. It returns the
-// message bytes and the rest; ok is false when buf holds no complete frame
-// yet (need more bytes). A zero length prefix is an error.
-func SplitFrame(buf []byte) (msg, rest []byte, ok bool, err error) {
+// FrameSize is the tunnel's one frame splitter: it returns the size of
+// the first complete frame at the start of buf, prefix included, or 0 when
+// buf holds no complete frame yet. A zero length prefix is ErrZeroLength.
+// Its signature is a wsframe.SplitFunc, so a WebSocket reader cuts the
+// stream with it in place.
+func FrameSize(buf []byte) (int, error) {
 	if len(buf) < LengthPrefixSize {
-		return nil, buf, false, nil
+		return 0, nil
 	}
-	n := int(binary.BigEndian.Uint16(buf))
-	if n == 0 {
-		return nil, buf, false, ErrZeroLength
+	n := LengthPrefixSize + int(binary.BigEndian.Uint16(buf))
+	if n == LengthPrefixSize {
+		return 0, ErrZeroLength
 	}
-	if len(buf) < LengthPrefixSize+n {
-		return nil, buf, false, nil
+	if len(buf) < n {
+		return 0, nil
 	}
-	return buf[2 : 2+n], buf[2+n:], true, nil
+	return n, nil
+}
+
+// SplitFrame splits the first complete frame off buf with FrameSize. It
+// returns the message bytes (without the prefix) and the rest; ok is false
+// when buf holds no complete frame yet (need more bytes).
+func SplitFrame(buf []byte) (msg, rest []byte, ok bool, err error) {
+	n, err := FrameSize(buf)
+	if n == 0 || err != nil {
+		return nil, buf, false, err
+	}
+	return buf[LengthPrefixSize:n], buf[n:], true, nil
 }

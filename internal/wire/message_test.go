@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
-	"io"
 	"reflect"
 	"testing"
 )
@@ -90,37 +89,6 @@ func TestNegativeStreamIDRoundTrips(t *testing.T) {
 	}
 }
 
-func TestReaderSplitsAndJoins(t *testing.T) {
-	var stream []byte
-	for _, ex := range examples {
-		stream, _ = AppendFrame(stream, &ex.msg)
-	}
-	// Deliver the stream one byte at a time: frames span reads.
-	r := NewReader(&oneByteReader{b: stream})
-	for _, ex := range examples {
-		b, err := r.Next()
-		if err != nil {
-			t.Fatalf("Next: %v", err)
-		}
-		var m Message
-		if err := m.Unmarshal(b); err != nil || !reflect.DeepEqual(m, ex.msg) {
-			t.Fatalf("Next = %+v, %v; want %+v", m, err, ex.msg)
-		}
-	}
-	if _, err := r.Next(); err != io.EOF {
-		t.Fatalf("Next at end = %v, want io.EOF", err)
-	}
-	if _, err := NewReader(bytes.NewReader([]byte{0, 0})).Next(); !errors.Is(err, ErrZeroLength) {
-		t.Errorf("zero length: %v, want ErrZeroLength", err)
-	}
-	if _, err := NewReader(bytes.NewReader([]byte{0, 5, 8})).Next(); !errors.Is(err, io.ErrUnexpectedEOF) {
-		t.Errorf("truncated: %v, want io.ErrUnexpectedEOF", err)
-	}
-	if _, err := NewReader(bytes.NewReader([]byte{0})).Next(); !errors.Is(err, io.ErrUnexpectedEOF) {
-		t.Errorf("truncated prefix: %v, want io.ErrUnexpectedEOF", err)
-	}
-}
-
 func TestSplitFrame(t *testing.T) {
 	f1, _ := AppendFrame(nil, &examples[0].msg)
 	f2, _ := AppendFrame(nil, &examples[2].msg)
@@ -135,17 +103,6 @@ func TestSplitFrame(t *testing.T) {
 	if _, _, _, err := SplitFrame([]byte{0, 0, 1}); !errors.Is(err, ErrZeroLength) {
 		t.Fatalf("zero length: %v", err)
 	}
-}
-
-type oneByteReader struct{ b []byte }
-
-func (r *oneByteReader) Read(p []byte) (int, error) {
-	if len(r.b) == 0 {
-		return 0, io.EOF
-	}
-	p[0] = r.b[0]
-	r.b = r.b[1:]
-	return 1, nil
 }
 
 func TestCheckClient(t *testing.T) {
@@ -178,5 +135,20 @@ func TestCheckClient(t *testing.T) {
 		case c.rule != "" && (!errors.As(err, &re) || re.Rule != c.rule):
 			t.Errorf("%s: CheckClient = %v, want rule %s", c.name, err, c.rule)
 		}
+	}
+}
+
+func TestFrameSize(t *testing.T) {
+	f, _ := AppendFrame(nil, &examples[0].msg)
+	for i := range len(f) {
+		if n, err := FrameSize(f[:i]); n != 0 || err != nil {
+			t.Fatalf("FrameSize of %d of %d bytes = %d, %v; want need-more", i, len(f), n, err)
+		}
+	}
+	if n, err := FrameSize(append(f, 0, 7)); n != len(f) || err != nil {
+		t.Fatalf("FrameSize = %d, %v; want %d", n, err, len(f))
+	}
+	if _, err := FrameSize([]byte{0, 0}); !errors.Is(err, ErrZeroLength) {
+		t.Fatalf("zero length: %v", err)
 	}
 }

@@ -1,8 +1,4 @@
-// Package wsmask applies the RFC 6455 client-to-server masking (XOR with a
-// repeating 4-byte key), the hot loop of every WebSocket peer. It uses
-// crypto/subtle.XORBytes, which is vectorised on common CPUs, over a
-// key stream built on the stack.
-package wsmask
+package wsframe
 
 import (
 	"crypto/subtle"
@@ -13,9 +9,12 @@ import (
 // chunk is the size of the key stream XORed per call; a multiple of 4.
 const chunk = 512
 
-// Mask XORs b in place with key, starting at byte offset off of the masked
-// payload (so a payload can be masked in pieces), and returns the offset
-// for the next piece.
+// Mask applies the RFC 6455 client-to-server masking (XOR with a
+// repeating 4-byte key), the hot loop of every WebSocket peer: it XORs b
+// in place with key, starting at byte offset off of the masked payload (so
+// a payload can be masked in pieces), and returns the offset for the next
+// piece. Long pieces use crypto/subtle.XORBytes, vectorised
+// on common CPUs, over a key stream built on the stack.
 func Mask(key [4]byte, off int, b []byte) int {
 	k32 := bits.RotateLeft32(binary.LittleEndian.Uint32(key[:]), -8*(off&3))
 	if len(b) < 128 {

@@ -1,4 +1,4 @@
-package wsmask
+package wsframe
 
 import (
 	"bytes"

@@ -2,35 +2,33 @@ package localproxy
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/adit-project/adit/internal/tunnel"
 	"github.com/adit-project/adit/internal/wire"
-	"github.com/gorilla/websocket"
 )
 
-// reader is the session's WebSocket reader: it decodes tunnel messages and
-// dispatches them.
+// reader is the session's WebSocket reader: it decodes the tunnel messages
+// msgReader returns and dispatches them.
 type reader struct {
 	ready bool // SERVICE_IDS accepted
 }
 
 // loop reads until the WebSocket fails or a fatal message arrives.
 func (r *reader) loop(ctx context.Context, s *session) error {
-	if wire.Version(s.ws.Subprotocol()) == 1 {
+	if wire.Version(s.wc.subprotocol) == 1 {
 		// No SERVICE_IDS on a 1.0 socket (PROTOCOL.md §9 D4).
 		if err := r.serviceIDs(s, nil); err != nil {
 			return err
 		}
 	}
-	fr := newMsgReader(&wsStream{ws: s.ws})
+	fr := newMsgReader(s.wc.Conn, s.wc.early, s.wsHandler())
 	var m wire.Message
 	for {
 		b, err := fr.next()
 		if err != nil {
-			return readError(err)
+			return err
 		}
 		if err := m.Unmarshal(b); err != nil {
 			return &ProtocolError{Detail: "malformed message", Err: err}
@@ -39,24 +37,6 @@ func (r *reader) loop(ctx context.Context, s *session) error {
 			return err
 		}
 	}
-}
-
-// readError classifies a read failure.
-func readError(err error) error {
-	var ce *websocket.CloseError
-	switch {
-	case errors.As(err, &ce) && ce.Code != websocket.CloseAbnormalClosure:
-		// 1006 is gorilla's name for a connection that ended without a
-		// Close frame: an abrupt drop, not a close.
-		return &closedError{code: ce.Code, text: ce.Text}
-	case errors.Is(err, errTextFrame):
-		return &ProtocolError{Detail: "text message (the service sends binary only)"}
-	case errors.Is(err, websocket.ErrReadLimit):
-		return &ProtocolError{Detail: fmt.Sprintf("WebSocket message larger than %d bytes", wire.MaxWSMessage)}
-	case errors.Is(err, wire.ErrZeroLength):
-		return &ProtocolError{Detail: "bad framing", Err: err}
-	}
-	return fmt.Errorf("read from service: %w", err)
 }
 
 // handle dispatches one message.
@@ -134,7 +114,7 @@ func (r *reader) serviceIDs(s *session, ids []string) error {
 	s.mu.Unlock()
 	r.ready = true
 	s.e.setCurrent(s)
-	s.log.Info("connected to the tunnel", "services", ids, "subprotocol", s.ws.Subprotocol())
+	s.log.Info("connected to the tunnel", "services", ids, "subprotocol", s.wc.subprotocol)
 	if s.cfg.OnConnected != nil {
 		s.cfg.OnConnected(slices.Clone(ids))
 	}

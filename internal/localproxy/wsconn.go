@@ -1,0 +1,124 @@
+package localproxy
+
+import (
+	"crypto/rand"
+	"errors"
+	mrand "math/rand/v2"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/adit-project/adit/internal/cork"
+	"github.com/adit-project/adit/internal/wsframe"
+)
+
+// Writer batching limits: frames and bytes per writev.
+const (
+	maxBatchFrames = 64
+	maxBatchBytes  = 512 << 10
+	coalesceBelow  = 4 << 10 // frames smaller than this are copied together
+)
+
+// errCloseSent is a second Close frame: a WebSocket sends one at most.
+var errCloseSent = errors.New("websocket: close frame already sent")
+
+// wsConn is the session's WebSocket after the upgrade: the network
+// connection, with its writes serialised. The session writer writes whole
+// frames with writeBuffers (several per syscall, masked in place); the
+// reader and the shutdown path write single Close frames with writeClose.
+// Each call carries whole frames, so frames never interleave. Reads need
+// no lock: only the session reader reads.
+type wsConn struct {
+	net.Conn
+	subprotocol string // the subprotocol the service chose
+	early       []byte // bytes that arrived with the upgrade answer
+
+	mu        sync.Mutex  // serialises writes and write deadlines
+	closing   atomic.Bool // set when the session ends: no more data frames
+	closeSent atomic.Bool // a Close frame was written (or attempted)
+	deadline  time.Time   // write deadline writeBuffers last set; guarded by mu
+}
+
+// writeBuffers writes bufs (writev where the connection supports it)
+// within timeout: the deadline is moved only when less than 3/4 of timeout
+// is left, so a stream of small writes does not reset the runtime's
+// deadline timer every time (each write still gets at least 3/4 of it).
+func (c *wsConn) writeBuffers(bufs *net.Buffers, timeout time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing.Load() {
+		return net.ErrClosed
+	}
+	if now := time.Now(); c.deadline.Sub(now) < timeout*3/4 {
+		c.deadline = now.Add(timeout)
+		c.Conn.SetWriteDeadline(c.deadline)
+	}
+	return cork.WriteBuffers(c.Conn, bufs)
+}
+
+// writeClose writes a Close frame with code and reason (CloseNoStatus: an
+// empty one) by deadline; only the first call writes.
+func (c *wsConn) writeClose(code uint16, reason string, deadline time.Time) error {
+	if !c.closeSent.CompareAndSwap(false, true) {
+		return errCloseSent
+	}
+	var key [4]byte
+	rand.Read(key[:])
+	var b [wsframe.MaxHeaderSize + wsframe.MaxControlPayload]byte
+	f := wsframe.AppendClientFrame(b[:0], wsframe.OpClose, wsframe.AppendClosePayload(nil, code, reason), key)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.deadline = time.Time{}
+	c.Conn.SetWriteDeadline(deadline)
+	_, err := c.Conn.Write(f)
+	return err
+}
+
+// frameWriter masks frames and writes them in batches. It is owned by the
+// session writer goroutine.
+type frameWriter struct {
+	wc      *wsConn
+	timeout time.Duration
+	rng     *mrand.ChaCha8
+	bufs    net.Buffers
+	out     net.Buffers // what writeBuffers consumes
+	scratch []byte      // small frames copied together
+	batch   []frame     // frames being written
+}
+
+func newFrameWriter(wc *wsConn, timeout time.Duration) *frameWriter {
+	var seed [32]byte
+	rand.Read(seed[:])
+	return &frameWriter{wc: wc, timeout: timeout, rng: mrand.NewChaCha8(seed),
+		scratch: make([]byte, 0, 64<<10), batch: make([]frame, 0, maxBatchFrames)}
+}
+
+// write sends the frames of batch with one writeBuffers call.
+func (w *frameWriter) write(batch []frame) error {
+	w.bufs = w.bufs[:0]
+	w.scratch = w.scratch[:0]
+	start := 0 // start of the scratch region not yet in bufs
+	for i := range batch {
+		b := maskFrame(&batch[i], uint32(w.rng.Uint64()))
+		if len(b) < coalesceBelow && len(w.scratch)+len(b) <= cap(w.scratch) {
+			w.scratch = append(w.scratch, b...)
+			continue
+		}
+		if start < len(w.scratch) {
+			w.bufs = append(w.bufs, w.scratch[start:])
+			start = len(w.scratch)
+		}
+		w.bufs = append(w.bufs, b)
+	}
+	if start < len(w.scratch) {
+		w.bufs = append(w.bufs, w.scratch[start:])
+	}
+	// Writing consumes the slice it is given; w.out is that copy of bufs,
+	// a field so that passing its address allocates nothing.
+	w.out = w.bufs
+	err := w.wc.writeBuffers(&w.out, w.timeout)
+	w.out = nil
+	clear(w.bufs)
+	return err
+}
