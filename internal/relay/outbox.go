@@ -135,6 +135,11 @@ func (o *outbox) idleLocked() bool {
 // other senders queue behind the frame and the writer does not start.
 func (o *outbox) direct(op byte, payload []byte) {
 	o.running = true
+	// wait must not return while a direct write is in flight: a Close
+	// received meanwhile finds running set and starts no writer, so its
+	// Close frame is written only when this write returns (below).
+	o.wg.Add(1)
+	defer o.wg.Done()
 	o.mu.Unlock()
 	h := wsframe.AppendHeader(o.hdr[:0], op, len(payload))
 	n, err := o.tw.Write(h, payload)
