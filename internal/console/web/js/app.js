@@ -1,7 +1,7 @@
 // The console's entry point: routes "#/..." to a page and keeps the header
 // in line with the sign-in state.
 import { currentKey, signOut } from "./auth.js";
-import { h, notice } from "./dom.js";
+import { h, notice, showFlash } from "./dom.js";
 import { signInPage } from "./signin.js";
 import { listPage } from "./list.js";
 import { openPage } from "./open.js";
@@ -30,6 +30,7 @@ async function route() {
   if (cleanup) cleanup();
   cleanup = null;
   notice("");
+  showFlash();
   header();
   const { parts, query } = parseHash();
   const main = document.getElementById("main");

@@ -33,6 +33,19 @@ export function notice(msg, kind = "error") {
   el.append(h("div", { class: `msg ${kind}` }, msg, h("button", { type: "button", class: "link", "aria-label": "Dismiss", onclick: () => el.replaceChildren() }, "×")));
 }
 
+let pending = null;
+
+// flash shows a message on the next page (after a navigation).
+export function flash(msg, kind = "ok") {
+  pending = [msg, kind];
+}
+
+// showFlash shows and forgets the message kept by flash, if any.
+export function showFlash() {
+  if (pending) notice(...pending);
+  pending = null;
+}
+
 // errorBox is an inline error message element.
 export function errorBox(err) {
   return h("p", { class: "msg error", role: "alert" }, err.message || String(err));

@@ -1,6 +1,6 @@
 // A tunnel's page: its fields (refreshed), tags, rotation, close, and the
 // Connect form of the browser terminal.
-import { h, fmtTime, badge, errorBox, notice } from "./dom.js";
+import { h, fmtTime, badge, errorBox, flash } from "./dom.js";
 import { call } from "./api.js";
 import { tokenPanel } from "./tokens.js";
 import { parseTags } from "./open.js";
@@ -48,7 +48,7 @@ export function tunnelPage(id) {
     if (!confirm(`${what} tunnel ${id}? Both ends are disconnected.`)) return;
     try {
       await call("CloseTunnel", del ? { tunnelId: id, delete: true } : { tunnelId: id });
-      if (del) { notice(`Tunnel ${id} closed and deleted.`, "ok"); location.hash = "#/tunnels"; return; }
+      if (del) { flash(`Tunnel ${id} closed and deleted.`); location.hash = "#/tunnels"; return; }
       await refresh();
     } catch (e) { out.replaceChildren(errorBox(e)); }
   }
