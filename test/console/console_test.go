@@ -23,7 +23,9 @@ func setValue(id, v string) string {
 }
 
 // signIn signs in on the console with an access key.
-func signIn(t *testing.T, b *browser, url, akid, secret string) {
+func signIn(t *testing.T, b *browser, url, akid, secret string) { signInB(t, b, url, akid, secret) }
+
+func signInB(t testing.TB, b *browser, url, akid, secret string) {
 	t.Helper()
 	b.do(t, "open the console", chromedp.Navigate(url+"/console/"))
 	b.waitJS(t, "the sign-in form", `document.getElementById("signin")`, wait)

@@ -166,3 +166,9 @@ func startDestination(t testing.TB, in *servertest.Instance, token, sshAddr stri
 		}
 	})
 }
+
+// startEnvNoDevice is a tunneld alone.
+func startEnvNoDevice(t testing.TB) *servertest.Instance {
+	t.Helper()
+	return servertest.Start(t, server.Config{MQTTListen: "off"})
+}

@@ -18,11 +18,11 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+const timeFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "short", timeStyle: "medium" });
+
 // fmtTime renders epoch seconds as local date and time.
 export function fmtTime(sec) {
-  if (!sec) return "—";
-  const d = new Date(sec * 1000);
-  return d.toLocaleString(undefined, { dateStyle: "short", timeStyle: "medium" });
+  return sec ? timeFmt.format(new Date(sec * 1000)) : "—";
 }
 
 // notice shows a message (an error by default) at the top of the page.
