@@ -64,7 +64,7 @@ func BenchmarkKeystrokeEcho(b *testing.B) {
 		br.waitJS(b, "the host key prompt", `document.querySelector("#term-1 .hostkey-accept")`, wait)
 		br.do(b, "accept", chromedp.Click(chromedp.CSS("#term-1 .hostkey-accept")))
 		br.waitJS(b, "the shell", termState(1)+` === "ready"`, wait)
-		time.Sleep(500 * time.Millisecond) // the prompt and motd arrive
+		waitPrompt(b, br, 1)
 		b.ResetTimer()
 		ms := eval[[]float64](b, br, fmt.Sprintf(echoJS, b.N))
 		b.StopTimer()
@@ -220,4 +220,3 @@ func BenchmarkListRender1000(b *testing.B) {
 	b.ReportMetric(render[len(render)/2], "render-p50-ms")
 	b.ReportMetric(0, "ns/op")
 }
-

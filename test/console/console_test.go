@@ -35,7 +35,7 @@ func signInB(t testing.TB, b *browser, url, akid, secret string) {
 }
 
 // screenText is the terminal's screen and scrollback as lines.
-func screenText(t *testing.T, b *browser, term int) []string {
+func screenText(t testing.TB, b *browser, term int) []string {
 	t.Helper()
 	js := fmt.Sprintf(`(() => { const e = window.aditTerminals.find((x) => x.id === %d); const buf = e.term.buffer.active;
 		const out = []; for (let i = 0; i < buf.length; i++) out.push(buf.getLine(i).translateToString(true)); return out })()`, term)
@@ -43,7 +43,7 @@ func screenText(t *testing.T, b *browser, term int) []string {
 }
 
 // waitScreen waits until a terminal line satisfies ok.
-func waitScreen(t *testing.T, b *browser, term int, what string, ok func(string) bool) string {
+func waitScreen(t testing.TB, b *browser, term int, what string, ok func(string) bool) string {
 	t.Helper()
 	deadline := time.Now().Add(wait)
 	for {
@@ -58,6 +58,13 @@ func waitScreen(t *testing.T, b *browser, term int, what string, ok func(string)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// waitPrompt waits for the shell's prompt: input typed before the shell
+// reads its terminal may be discarded.
+func waitPrompt(t testing.TB, b *browser, term int) {
+	t.Helper()
+	waitScreen(t, b, term, "a shell prompt", func(l string) bool { return strings.HasSuffix(l, "$") || strings.HasSuffix(l, "#") })
 }
 
 // typeKeys types text into a terminal as the browser's input: text is
@@ -166,6 +173,7 @@ func TestConsoleEndToEnd(t *testing.T) {
 	}
 	connect(t, b, e.sshd.user, "", string(key))
 	b.waitJS(t, "the shell", termState(2)+` === "ready"`, wait)
+	waitPrompt(t, b, 2)
 	marker := fmt.Sprintf("console-%d", rand.IntN(1_000_000))
 	typeKeys(t, b, 2, "echo console-$((RANDOM*0+"+strings.TrimPrefix(marker, "console-")+"))\r")
 	waitScreen(t, b, 2, marker, func(l string) bool { return l == marker })
@@ -193,6 +201,7 @@ func TestConsoleEndToEnd(t *testing.T) {
 	b.waitJS(t, "the host key prompt of a new device", `document.querySelector("#term-3 .hostkey-accept")`, wait)
 	b.do(t, "accept the host key", chromedp.Click(chromedp.CSS("#term-3 .hostkey-accept")))
 	b.waitJS(t, "the second shell", termState(3)+` === "ready"`, wait)
+	waitPrompt(t, b, 3)
 	typeKeys(t, b, 3, "echo second-$((6*7))\r")
 	waitScreen(t, b, 3, "second-42", func(l string) bool { return l == "second-42" })
 	typeKeys(t, b, 2, "echo first-$((6*7))\r")

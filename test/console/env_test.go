@@ -69,7 +69,12 @@ func startSSHD(t testing.TB) *sshd {
 	cfg := strings.Join([]string{"Port " + port, "ListenAddress 127.0.0.1", "HostKey " + hostKey,
 		"PidFile " + filepath.Join(dir, "sshd.pid"), "AuthorizedKeysFile " + authKeys, "StrictModes no",
 		"UsePAM no", "PubkeyAuthentication yes", "PasswordAuthentication yes", "KbdInteractiveAuthentication no",
-		"PermitRootLogin yes", "AllowUsers " + me.Username, "MaxAuthTries 3", "LogLevel VERBOSE", ""}, "\n")
+		"PermitRootLogin yes", "AllowUsers " + me.Username, "MaxAuthTries 3", "LogLevel VERBOSE",
+		// A plain interactive bash: the machine's startup scripts (pyenv,
+		// cargo...) can be slow or wait on locks, which is not what is
+		// tested. Debian's bash sources ~/.bashrc even for "bash -c" when run
+		// by sshd at shell level < 2, hence SHLVL.
+		"SetEnv SHLVL=5", "ForceCommand exec /bin/bash --noprofile --norc -i", ""}, "\n")
 	cfgFile := filepath.Join(dir, "sshd_config")
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
