@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 )
 
 //go:embed web
@@ -28,8 +29,12 @@ type staticFile struct {
 // /console/ ("" is index.html).
 type staticFiles struct{ byPath map[string]*staticFile }
 
-// loadStatic reads the embedded files once and compresses them.
-func loadStatic() (*staticFiles, error) {
+// loadStatic returns the embedded files, read and compressed once per
+// process.
+var loadStatic = sync.OnceValues(readStatic)
+
+// readStatic reads the embedded files and compresses them.
+func readStatic() (*staticFiles, error) {
 	sf := &staticFiles{byPath: make(map[string]*staticFile)}
 	err := fs.WalkDir(webFS, "web", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

@@ -118,6 +118,10 @@ func TestConsoleEndToEnd(t *testing.T) {
 	b := startBrowser(t, 1280, 900)
 	in := e.in
 
+	b.do(t, "open the console", chromedp.Navigate(in.URL+"/console/"))
+	b.waitJS(t, "the sign-in form", `document.getElementById("signin")`, wait)
+	b.shot(t, "signin")
+
 	// A wrong secret is refused, with the API's own words.
 	signIn(t, b, in.URL, in.Key.AccessKeyID, in.Key.SecretAccessKey+"x")
 	b.waitJS(t, "the sign-in error", `document.getElementById("signin-error").innerText.includes("InvalidSignatureException")`, wait)
