@@ -16,6 +16,7 @@ func (s *Server) mux(withData bool) http.Handler {
 	m.HandleFunc("GET /healthz", s.healthz)
 	m.HandleFunc("GET /readyz", s.readyz)
 	m.HandleFunc("GET /metrics", s.metrics)
+	m.Handle("/console/", s.console)
 	m.Handle("/", s.api)
 	return m
 }

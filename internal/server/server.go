@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/adit-project/adit/internal/api"
+	"github.com/adit-project/adit/internal/console"
 	"github.com/adit-project/adit/internal/relay"
 	"github.com/adit-project/adit/internal/store"
 	"github.com/adit-project/adit/internal/store/sqlitestore"
@@ -31,6 +32,7 @@ type Server struct {
 	store   store.Store
 	api     *api.Handler
 	relay   *relay.Server
+	console *console.Console
 	tls     *tls.Config
 	keys    Credentials
 	ready   atomic.Bool
@@ -202,6 +204,7 @@ func (s *Server) shutdown() error {
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
 	var errs []error
+	s.console.Close() // ends browser terminals; their sources are relay peers
 	if err := s.relay.Shutdown(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("shut down relay: %w", err))
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/adit-project/adit/internal/api"
+	"github.com/adit-project/adit/internal/console"
 	"github.com/adit-project/adit/internal/relay"
 	"github.com/adit-project/adit/internal/store"
 	"github.com/adit-project/adit/internal/tunnel"
@@ -28,6 +29,10 @@ func (s *Server) build() error {
 	})
 	if err != nil {
 		return fmt.Errorf("build relay: %w", err)
+	}
+	s.console, err = console.New(console.Config{DataPlane: s.relay, Region: s.cfg.Region, Logger: s.log.With("component", "console")})
+	if err != nil {
+		return fmt.Errorf("build console: %w", err)
 	}
 	if err := s.buildMQTT(); err != nil {
 		return fmt.Errorf("build mqtt: %w", err)
