@@ -33,7 +33,7 @@ func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
 	c := &o.cfg
 	fs.StringVar(&c.MQTT.URL, "mqtt-url", "mqtt://127.0.0.1:1883", "MQTT broker: mqtt://[user:pass@]host:1883 or mqtts://host:8883")
 	fs.StringVar(&c.MQTT.ClientID, "client-id", "", "MQTT client id (default tunnelagent-THING)")
-	fs.StringVar(&c.MQTT.Username, "mqtt-username", "", "MQTT username (overrides the URL's)")
+	fs.StringVar(&c.MQTT.Username, "mqtt-username", "", "MQTT username (overrides the URL's); on tunneld's embedded broker, the thing name")
 	fs.StringVar(&c.MQTT.Password, "mqtt-password", "", "MQTT password (prefer TUNNELAGENT_MQTT_PASSWORD)")
 	fs.StringVar(&c.MQTT.CAFile, "mqtt-ca", "", "CA bundle (PEM) for the broker")
 	fs.StringVar(&c.MQTT.CertFile, "mqtt-cert", "", "client certificate (PEM) for mutual TLS with the broker")

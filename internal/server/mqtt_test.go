@@ -1,10 +1,13 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -68,5 +71,38 @@ func TestMQTTAuthFailureReported(t *testing.T) {
 	resp.Body.Close()
 	if !strings.Contains(string(body), `adit_mqtt_auth_failures_total{method="anonymous"} 1`) {
 		t.Errorf("/metrics lacks the refused login:\n%s", body)
+	}
+}
+
+// syncBuffer is a log destination safe for concurrent writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestMQTTStartWarnings: anonymous access and the shared login are
+// announced at start as able to read every device's notifications.
+func TestMQTTStartWarnings(t *testing.T) {
+	var logs syncBuffer
+	in := servertest.Start(t, server.Config{MQTTListen: "127.0.0.1:0", MQTTAllowAnonymous: true,
+		MQTTUsername: "fleet", MQTTPassword: "fleet-secret",
+		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	in.Server.MQTTAddr()
+	for _, want := range []string{"admits anonymous clients", "shared mqtt-username login can read every device"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("start log lacks %q:\n%s", want, logs.String())
+		}
 	}
 }

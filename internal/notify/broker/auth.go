@@ -2,6 +2,7 @@ package broker
 
 import (
 	"bytes"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -35,13 +36,14 @@ type authHook struct {
 	m         *counters
 	passwords *passwordChecker
 	devices   atomic.Pointer[devices.Set]
+	sessions  *sessionCounter
 
 	mu     sync.Mutex
 	online map[*mqtt.Client]*identity
 }
 
 func newAuthHook(cfg Config, m *counters, set *devices.Set) *authHook {
-	h := &authHook{cfg: cfg, log: cfg.Logger, m: m, passwords: newPasswordChecker(), online: map[*mqtt.Client]*identity{}}
+	h := &authHook{cfg: cfg, log: cfg.Logger, m: m, passwords: newPasswordChecker(), sessions: newSessionCounter(), online: map[*mqtt.Client]*identity{}}
 	h.devices.Store(set)
 	return h
 }
@@ -51,7 +53,7 @@ func (h *authHook) ID() string { return "adit-auth" }
 
 // Provides reports the hook methods implemented.
 func (h *authHook) Provides(b byte) bool {
-	return bytes.Contains([]byte{mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnDisconnect}, []byte{b})
+	return bytes.Contains([]byte{mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnDisconnect, mqtt.OnClientExpired}, []byte{b})
 }
 
 func (h *authHook) topic(thing string) string { return notifymsg.Topic(h.cfg.Topic, thing) }
@@ -59,6 +61,9 @@ func (h *authHook) topic(thing string) string { return notifymsg.Topic(h.cfg.Top
 // OnConnectAuthenticate admits a client with a valid credential.
 func (h *authHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
 	id, fail := h.authenticate(cl, pk)
+	if fail == nil && id.role == roleDevice && !h.sessions.admit(cl, id.thing, MaxSessionsPerThing) {
+		fail = &authError{method: id.method, reason: fmt.Sprintf("thing %q already holds %d sessions under other client ids", id.thing, MaxSessionsPerThing)}
+	}
 	if fail != nil {
 		h.m.authFailures[methodIndex(fail.method)].Add(1)
 		f := AuthFailure{Time: time.Now(), ClientID: cl.ID, Username: string(pk.Connect.Username),
@@ -76,12 +81,18 @@ func (h *authHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) boo
 	return true
 }
 
-// OnDisconnect forgets the client.
-func (h *authHook) OnDisconnect(cl *mqtt.Client, _ error, _ bool) {
+// OnDisconnect forgets the client, and its session if that ends too.
+func (h *authHook) OnDisconnect(cl *mqtt.Client, _ error, expire bool) {
 	h.mu.Lock()
 	delete(h.online, cl)
 	h.mu.Unlock()
+	if expire {
+		h.sessions.forget(cl)
+	}
 }
+
+// OnClientExpired forgets an expired session.
+func (h *authHook) OnClientExpired(cl *mqtt.Client) { h.sessions.forget(cl) }
 
 // OnACLCheck refuses publishing (unless AllowClientPublish) and lets a
 // device read only its own notify topic: the filter must be that topic

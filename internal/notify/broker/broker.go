@@ -73,6 +73,7 @@ type Broker struct {
 
 	reloadMu sync.Mutex
 	stamp    fileStamp // of the devices file in force; guarded by reloadMu
+	closed   bool      // guarded by reloadMu; no Reload after Close
 
 	stop     context.CancelFunc
 	watching sync.WaitGroup
@@ -172,7 +173,10 @@ func (b *Broker) Publish(topic string, payload []byte, retain bool, qos byte) er
 func (b *Broker) Close() error {
 	b.once.Do(func() {
 		b.stop()
-		b.watching.Wait()
+		b.reloadMu.Lock()
+		b.closed = true
+		b.reloadMu.Unlock()
+		b.watching.Wait() // the poller and disconnects started by Reload
 		b.err = b.srv.Close()
 		b.ln.closeAll() // connections that never completed CONNECT
 	})

@@ -51,6 +51,9 @@ func (b *Broker) load() (*devices.Set, fileStamp, error) {
 func (b *Broker) Reload() error {
 	b.reloadMu.Lock()
 	defer b.reloadMu.Unlock()
+	if b.closed {
+		return errors.New("mqtt broker is closed")
+	}
 	set, st, err := b.load()
 	b.stamp = st // a bad version is reported once, not every poll
 	if err != nil {
@@ -64,7 +67,10 @@ func (b *Broker) Reload() error {
 	for _, cl := range gone {
 		b.m.revokedDisconnect.Add(1)
 		b.cfg.Logger.Warn("mqtt session ended: credential revoked or changed", "client_id", cl.ID, "remote", cl.Net.Remote)
-		b.srv.DisconnectClient(cl, packets.ErrNotAuthorized)
+		// A client that does not read must not hold up the reload: the
+		// DISCONNECT gets a second, then the connection is closed anyway.
+		cl.Net.Conn.SetWriteDeadline(time.Now().Add(time.Second))
+		b.watching.Go(func() { b.srv.DisconnectClient(cl, packets.ErrNotAuthorized) })
 	}
 	b.cfg.Logger.Info("mqtt devices file loaded", "file", b.cfg.DevicesFile, "devices", set.Len(), "disconnected", len(gone))
 	return nil

@@ -9,8 +9,10 @@ import (
 	"encoding/pem"
 	"math/big"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,4 +71,34 @@ func TestAgentClientCertificate(t *testing.T) {
 		"destinationConfig": map[string]any{"thingName": "robot-cert", "services": []string{"SSH"}},
 	}, &tun)
 	agent.waitMatches(t, regexp.MustCompile(`connected to the tunnel`), 1, waitFor)
+}
+
+// TestAgentOwnPassword: the operator gives the device a password with
+// `tunneld device add`; tunnelagent logs in with it (no sshd involved),
+// receives the notification and connects the destination. A second
+// agent claiming the thing with a wrong password gets nothing.
+func TestAgentOwnPassword(t *testing.T) {
+	t.Parallel()
+	in := servertest.Start(t, server.Config{MQTTListen: "127.0.0.1:0"})
+	pw, err := exec.Command(tunneld(t), "device", "add", "robot-pw", "--data-dir", in.DataDir).Output()
+	if err != nil {
+		t.Fatalf("tunneld device add: %v", err)
+	}
+	if err := in.Server.ReloadMQTTDevices(); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--mqtt-url", "mqtt://" + in.Server.MQTTAddr(), "--mqtt-username", "robot-pw", "--thing-name", "robot-pw",
+		"--endpoint", wsEndpoint(in), "--destination-app", "SSH=127.0.0.1:9", "-v", "debug"}
+	intruder := startProc(t, "intruder tunnelagent", tunnelagent(t), []string{"TUNNELAGENT_MQTT_PASSWORD=guessed-wrong"},
+		append(args, "--client-id", "intruder")...)
+	agent := startProc(t, "tunnelagent", tunnelagent(t), []string{"TUNNELAGENT_MQTT_PASSWORD=" + strings.TrimSpace(string(pw))}, args...)
+	agent.waitMatches(t, reAgentSubscribed, 1, waitFor)
+	in.MustCall(t, "OpenTunnel", map[string]any{
+		"destinationConfig": map[string]any{"thingName": "robot-pw", "services": []string{"SSH"}},
+	}, nil)
+	agent.waitMatches(t, regexp.MustCompile(`connected to the tunnel`), 1, waitFor)
+	intruder.waitMatches(t, regexp.MustCompile(`mqtt connect failed`), 1, waitFor)
+	if intruder.count(reAgentSession) > 0 {
+		t.Fatal("an agent with a wrong password received the notification")
+	}
 }
