@@ -60,7 +60,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		localproxy.WriteUsage(stdout)
 		return 0
 	case inv.Version:
-		fmt.Fprintln(stdout, "localproxy-adit", version.String())
+		fmt.Fprintln(stdout, "localproxy-adit", version.Long())
 		return 0
 	case inv.ExportSettings != "":
 		if err := localproxy.ExportDefaultSettings(inv.ExportSettings); err != nil {

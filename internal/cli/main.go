@@ -41,7 +41,7 @@ func (r *runner) run(ctx context.Context, args []string) int {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &vr):
-		fmt.Fprintln(r.stdout, userAgent())
+		fmt.Fprintln(r.stdout, versionLine())
 		return exitOK
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(r.stdout)
@@ -56,6 +56,13 @@ func (r *runner) run(ctx context.Context, args []string) int {
 // userAgent is the version line, in the AWS CLI's format.
 func userAgent() string {
 	return fmt.Sprintf("tunnelctl/%s Go/%s %s/%s", version.String(), strings.TrimPrefix(runtime.Version(), "go"), runtime.GOOS, runtime.GOARCH)
+}
+
+// versionLine is the --version output: the version line followed by the
+// commit and build date.
+func versionLine() string {
+	long := version.Long()
+	return userAgent() + strings.TrimPrefix(long, version.String())
 }
 
 func (r *runner) execute(ctx context.Context, args []string) error {
