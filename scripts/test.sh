@@ -9,6 +9,9 @@ need_apt=()
 command -v ssh >/dev/null 2>&1 || need_apt+=(openssh-client)
 command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need_apt+=(mosquitto)
+# Release tests: cross-built binaries run under qemu-user; file checks them.
+command -v qemu-aarch64 >/dev/null 2>&1 && command -v qemu-arm >/dev/null 2>&1 || need_apt+=(qemu-user)
+command -v file >/dev/null 2>&1 || need_apt+=(file)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing ${need_apt[*]}" >&2
