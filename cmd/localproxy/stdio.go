@@ -69,4 +69,3 @@ func runStdio(ctx context.Context, cfg localproxy.Config, service string, log *s
 	log.Log(ctx, localproxy.LevelFatal, err.Error())
 	return 1
 }
-
