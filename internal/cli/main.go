@@ -37,9 +37,15 @@ type runner struct {
 func (r *runner) run(ctx context.Context, args []string) int {
 	err := r.execute(ctx, args)
 	var vr versionRequest
+	var es *exitStatus
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.As(err, &es):
+		if es.msg != "" {
+			fmt.Fprintln(r.stderr, "tunnelctl:", es.msg)
+		}
+		return es.code
 	case errors.As(err, &vr):
 		fmt.Fprintln(r.stdout, versionLine())
 		return exitOK
@@ -66,6 +72,9 @@ func versionLine() string {
 }
 
 func (r *runner) execute(ctx context.Context, args []string) error {
+	if globals, command, rest, ok := splitExtension(args); ok {
+		return r.runExtension(ctx, globals, command, rest)
+	}
 	if len(args) == 0 || args[0] != serviceName {
 		args = append([]string{serviceName}, args...)
 	}
