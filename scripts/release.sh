@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds adit's release: static, stripped, reproducible binaries for every
-# platform, one archive per platform (tar.gz; zip for Windows) and a
-# SHA256SUMS file, all in dist/ (or $DIST).
+# platform, one archive per platform (tar.gz; zip for Windows), .deb and
+# .rpm packages (adit-tunneld, adit-device) and a SHA256SUMS file, all in
+# dist/ (or $DIST).
 #
 #   scripts/release.sh                      everything (make release)
 #   scripts/release.sh linux/arm64 linux/armv7      only these platforms
@@ -85,6 +86,8 @@ for plat in "${platforms[@]}"; do
         --mode=u+rw,go+r,go-w --format=gnu -cf - "$name" | gzip -n -9 >"$DIST/$name.tar.gz"
   fi
 done
+# .deb and .rpm packages of the linux platforms built (packaging/main.go).
+go -C packaging run . -root .. -dist "$(cd "$DIST" && pwd)" -version "$VERSION"
 (cd "$DIST" && find . -maxdepth 1 -type f \( -name '*.tar.gz' -o -name '*.zip' -o -name '*.deb' -o -name '*.rpm' -o -name '*.tar' \) \
   -printf '%f\n' | LC_ALL=C sort | xargs -r sha256sum >SHA256SUMS)
 echo "release $VERSION ($COMMIT, $DATE) in $DIST/" >&2
