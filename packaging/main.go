@@ -5,7 +5,7 @@
 // /etc/adit/tunnelagent.toml). It is its own module so that nfpm's
 // dependencies stay out of the binaries' module.
 //
-//	go -C packaging run . -root .. -dist ../dist -version v1.2.3
+//	go -C packaging run . -root .. -dist ../dist -version v1.2.3 -commit <sha>
 //
 // File times come from SOURCE_DATE_EPOCH (release.sh sets it to the commit
 // time). Platforms whose binaries are missing are skipped with a note.
@@ -16,7 +16,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/goreleaser/nfpm/v2"
 	_ "github.com/goreleaser/nfpm/v2/deb" // registers the deb packager
@@ -56,6 +58,7 @@ func main() {
 	root := flag.String("root", ".", "repository root (the YAML and unit files are under ROOT/packaging)")
 	dist := flag.String("dist", "dist", "release directory with adit_VERSION_linux_ARCH/ binaries; packages are written here")
 	version := flag.String("version", "", "release version, e.g. v1.2.3 (required)")
+	commit := flag.String("commit", "", "commit hash, for the image's labels")
 	flag.Parse()
 	if *version == "" {
 		fmt.Fprintln(os.Stderr, "packaging: -version is required")
@@ -68,10 +71,23 @@ func main() {
 	if err == nil {
 		err = buildAll(absDist, *version)
 	}
+	if err == nil {
+		var dir string
+		dir, err = buildImage(absDist, *version, *commit, sourceDate())
+		if dir != "" {
+			fmt.Fprintf(os.Stderr, "image %s (and .tar)\n", dir)
+		}
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "packaging:", err)
 		os.Exit(1)
 	}
+}
+
+// sourceDate is SOURCE_DATE_EPOCH as a time (the Unix epoch when unset).
+func sourceDate() time.Time {
+	n, _ := strconv.ParseInt(os.Getenv("SOURCE_DATE_EPOCH"), 10, 64)
+	return time.Unix(n, 0).UTC()
 }
 
 // buildAll builds every target whose binaries exist.

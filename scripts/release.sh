@@ -86,8 +86,9 @@ for plat in "${platforms[@]}"; do
         --mode=u+rw,go+r,go-w --format=gnu -cf - "$name" | gzip -n -9 >"$DIST/$name.tar.gz"
   fi
 done
-# .deb and .rpm packages of the linux platforms built (packaging/main.go).
-go -C packaging run . -root .. -dist "$(cd "$DIST" && pwd)" -version "$VERSION"
+# .deb and .rpm packages of the linux platforms built, and the OCI image of
+# tunneld (packaging/main.go).
+go -C packaging run . -root .. -dist "$(cd "$DIST" && pwd)" -version "$VERSION" -commit "$COMMIT"
 (cd "$DIST" && find . -maxdepth 1 -type f \( -name '*.tar.gz' -o -name '*.zip' -o -name '*.deb' -o -name '*.rpm' -o -name '*.tar' \) \
   -printf '%f\n' | LC_ALL=C sort | xargs -r sha256sum >SHA256SUMS)
 echo "release $VERSION ($COMMIT, $DATE) in $DIST/" >&2
