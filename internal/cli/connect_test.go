@@ -66,3 +66,16 @@ func TestDataEndpoint(t *testing.T) {
 		t.Error("dataEndpoint(ftp://x) succeeded, want an error")
 	}
 }
+
+func TestShellQuote(t *testing.T) {
+	for in, want := range map[string]string{
+		"/usr/bin/tunnelctl":      "/usr/bin/tunnelctl",
+		`C:\Tools\tunnelctl.exe`:  `C:\Tools\tunnelctl.exe`,
+		"/opt/my tools/tunnelctl": "'/opt/my tools/tunnelctl'",
+		"/tmp/it's/tunnelctl":     `'/tmp/it'\''s/tunnelctl'`,
+	} {
+		if got := shellQuote(in); got != want {
+			t.Errorf("shellQuote(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

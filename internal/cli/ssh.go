@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 
 	"github.com/adit-project/adit/internal/localproxy"
@@ -103,7 +104,13 @@ func (r *runner) stdioProxy(ctx context.Context, args []string) error {
 	return nil
 }
 
-// shellQuote quotes s for sh.
+// shellQuote quotes s for sh when it needs quoting (a plain path is left
+// alone, which also suits Windows' OpenSSH, which runs no shell).
 func shellQuote(s string) string {
+	if plainPath.MatchString(s) {
+		return s
+	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
+
+var plainPath = regexp.MustCompile(`^[A-Za-z0-9_./:\\-]+$`)
