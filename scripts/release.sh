@@ -7,6 +7,8 @@
 #   scripts/release.sh                      everything (make release)
 #   scripts/release.sh linux/arm64 linux/armv7      only these platforms
 #   scripts/release.sh --binaries-only linux/arm64  binaries, no archives
+#   scripts/release.sh --archives-only              archives, packages, image and
+#                                                   SHA256SUMS from binaries already in dist/
 #   RELEASE_PROGRAMS="localproxy tunnelagent" scripts/release.sh linux/armv7
 #
 # Platforms are GOOS/ARCH with ARCH one of amd64 arm64 armv7 armv6 386
@@ -22,8 +24,11 @@ DEVICE_PLATFORMS="linux/amd64 linux/arm64 linux/armv7 linux/armv6 linux/386 linu
 SERVER_PLATFORMS="linux/amd64 linux/arm64 darwin/amd64 darwin/arm64"
 PKG=github.com/adit-project/adit/internal/version
 
-archives=1
-if [ "${1:-}" = "--binaries-only" ]; then archives=0; shift; fi
+archives=1 build=1
+case "${1:-}" in
+  --binaries-only) archives=0; shift ;;
+  --archives-only) build=0; shift ;;
+esac
 platforms=("$@")
 [ ${#platforms[@]} -gt 0 ] || read -r -a platforms <<<"$DEVICE_PLATFORMS"
 
@@ -71,7 +76,7 @@ for plat in "${platforms[@]}"; do
   case " $DEVICE_PLATFORMS " in *" $plat "*) ;; *) echo "unknown platform $plat" >&2; exit 2 ;; esac
   for prog in $(programs "$plat"); do jobs+=("$plat $prog"); done
 done
-printf '%s\n' "${jobs[@]}" | xargs -P "$JOBS" -L 1 bash -c "$(declare -f build); VERSION=$VERSION COMMIT=$COMMIT DATE=$DATE DIST=$DIST PKG=$PKG build \"\$0\" \"\$1\""
+[ "$build" = 0 ] || printf '%s\n' "${jobs[@]}" | xargs -P "$JOBS" -L 1 bash -c "$(declare -f build); VERSION=$VERSION COMMIT=$COMMIT DATE=$DATE DIST=$DIST PKG=$PKG build \"\$0\" \"\$1\""
 
 [ "$archives" = 1 ] || exit 0
 for plat in "${platforms[@]}"; do
