@@ -12,3 +12,9 @@ bench-smoke:
 
 bench-profile:
 	bench/run.sh --profile
+
+# Releases (issue 14). See README "Releases and packages".
+#   make release        static binaries for every platform, archives, SHA256SUMS in dist/
+.PHONY: release
+release:
+	scripts/release.sh

@@ -11,6 +11,11 @@ command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ] || need_apt+=(openssh-s
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need_apt+=(mosquitto)
 # headless browser for the web console's tests (test/console)
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+# Release tests: cross-built binaries run under qemu-user; file checks them.
+command -v qemu-aarch64 >/dev/null 2>&1 && command -v qemu-arm >/dev/null 2>&1 || need_apt+=(qemu-user)
+command -v file >/dev/null 2>&1 || need_apt+=(file)
+# Package tests: systemd-analyze verifies the units.
+command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing ${need_apt[*]}" >&2
@@ -38,6 +43,14 @@ if ! go mod tidy -diff >/dev/null; then
   exit 1
 fi
 go test -race -count=1 -timeout 20m "$@" ./...
+
+# The packaging module (nfpm) is a module of its own.
+go -C packaging vet ./...
+if ! (cd packaging && go mod tidy -diff >/dev/null); then
+  echo "packaging/go.mod is not tidy: run go mod tidy in packaging/" >&2
+  exit 1
+fi
+go -C packaging test -count=1 ./...
 
 # Benchmark suite smoke pass: checks that it still runs; figures are not judged.
 bench/run.sh --smoke

@@ -10,14 +10,20 @@
 // certificates. https_proxy/HTTPS_PROXY (http:// or https://, with
 // user:password@) is used through HTTP CONNECT, except for no_proxy hosts
 // and loopback. Without -i a random client token is generated, so the
-// proxy can reconnect after a network failure. --pprof-listen ADDR (or the
+// proxy can reconnect after a network failure. --stdio SERVICE makes it a
+// source that carries exactly one connection of SERVICE over stdin and
+// stdout, for OpenSSH (ssh -o ProxyCommand='localproxy -e ... --stdio
+// SSH' host); it logs to stderr only and exits when the stream ends. --pprof-listen ADDR (or the
 // variable LOCALPROXY_PPROF) serves net/http/pprof for profiling.
 //
 // Exit status: 0 when the service closes the tunnel (Close frame), on
 // SIGINT/SIGTERM, and for --help, --version and --export-default-settings;
 // 1 for runtime failures (upgrade rejected with a 4xx, mapping that does
 // not fit the tunnel, port already in use, retries exhausted); 2 for
-// invalid options.
+// invalid options. With --stdio: 0 when the stream ends (the service closed
+// the connection, or stdin ended) and on SIGINT/SIGTERM/SIGHUP; 1 when the
+// tunnel cannot be reached (3 attempts), does not have SERVICE, or its
+// connection is lost or closed mid-stream.
 package main
 
 import (
@@ -50,7 +56,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 			}
 		}()
 	}
+	args, stdioService, stdio, err := splitStdioFlag(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "localproxy: %v\nRun 'localproxy --help' for usage.\n", err)
+		return 2
+	}
 	inv, err := localproxy.ParseArgs(args, os.Getenv)
+	if err == nil && stdio && !inv.Help && !inv.Version && inv.ExportSettings == "" {
+		err = checkStdio(&inv.Config)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "localproxy: %v\nRun 'localproxy --help' for usage.\n", err)
 		return 2
@@ -60,7 +74,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		localproxy.WriteUsage(stdout)
 		return 0
 	case inv.Version:
-		fmt.Fprintln(stdout, "localproxy-adit", version.String())
+		fmt.Fprintln(stdout, "localproxy-adit", version.Long())
 		return 0
 	case inv.ExportSettings != "":
 		if err := localproxy.ExportDefaultSettings(inv.ExportSettings); err != nil {
@@ -76,8 +90,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	cfg := inv.Config
 	cfg.Logger = log
 	cfg.UserAgent = "localproxy-adit/" + version.String()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	if stdio {
+		sigs = append(sigs, syscall.SIGHUP) // OpenSSH ends its ProxyCommand with SIGHUP
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), sigs...)
 	defer stop()
+	if stdio {
+		return runStdio(ctx, cfg, stdioService, log, os.Stdin, stdout)
+	}
 	err = localproxy.Run(ctx, cfg)
 	switch {
 	case err == nil, errors.Is(err, context.Canceled):

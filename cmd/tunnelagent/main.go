@@ -35,7 +35,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 2
 	}
 	if o.version {
-		fmt.Fprintln(stdout, "tunnelagent", version.String())
+		fmt.Fprintln(stdout, "tunnelagent", version.Long())
 		return 0
 	}
 	a, err := agent.New(o.cfg)

@@ -35,7 +35,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		return 2
 	}
 	if o.version {
-		fmt.Fprintf(stdout, "tunneld %s\n", version.String())
+		fmt.Fprintf(stdout, "tunneld %s\n", version.Long())
 		return 0
 	}
 	logger, err := newLogger(o.logFormat, o.logLevel, stderr)

@@ -14,6 +14,16 @@
 // table formatter. Python-compatible JSON values live in package pyjson and
 // the JMESPath engine in package jmespath.
 //
+// # Extension commands
+//
+// tunnelctl ssh [options] [user@]THING [ssh arguments] and tunnelctl
+// port-forward [options] THING SERVICE LOCALPORT are tunnelctl's own (see
+// connect.go): they open a tunnel to the thing with the usual credentials,
+// profile, region and endpoint, wait for DescribeTunnel to show the
+// destination CONNECTED, then run ssh with ProxyCommand "tunnelctl
+// __stdio-proxy SERVICE" (a source proxy over stdio, package localproxy)
+// or a source proxy on a local port, and close the tunnel afterwards.
+//
 // # Known differences from aws
 //
 //   - --version prints tunnelctl's version line; help is tunnelctl's own

@@ -32,6 +32,11 @@ func writeMainHelp(w io.Writer) {
 	for _, op := range operations {
 		fmt.Fprintf(w, "  %-28s %s\n", op.command, firstSentence(op.summary))
 	}
+	fmt.Fprintf(w, "\nCONNECT TO A THING (tunnelctl's own)\n")
+	fmt.Fprintf(w, "  %-28s %s\n", "ssh [user@]THING [ssh args]", "Open a tunnel, wait for the thing's agent, run ssh through it, close it.")
+	fmt.Fprintf(w, "  %-28s %s\n", "port-forward THING SVC PORT", "Open a tunnel and forward 127.0.0.1:PORT to service SVC until Ctrl-C.")
+	fmt.Fprintf(w, "  %-28s %s\n", "", "Options before THING: --wait 60s, --keep, --service SSH (ssh),")
+	fmt.Fprintf(w, "  %-28s %s\n", "", "--ssh-program ssh, --bind 127.0.0.1 (port-forward), --data-endpoint URL.")
 	fmt.Fprintf(w, "\nGLOBAL OPTIONS\n")
 	writeGlobalHelp(w)
 }

@@ -37,11 +37,17 @@ type runner struct {
 func (r *runner) run(ctx context.Context, args []string) int {
 	err := r.execute(ctx, args)
 	var vr versionRequest
+	var es *exitStatus
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.As(err, &es):
+		if es.msg != "" {
+			fmt.Fprintln(r.stderr, "tunnelctl:", es.msg)
+		}
+		return es.code
 	case errors.As(err, &vr):
-		fmt.Fprintln(r.stdout, userAgent())
+		fmt.Fprintln(r.stdout, versionLine())
 		return exitOK
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(r.stdout)
@@ -58,7 +64,17 @@ func userAgent() string {
 	return fmt.Sprintf("tunnelctl/%s Go/%s %s/%s", version.String(), strings.TrimPrefix(runtime.Version(), "go"), runtime.GOOS, runtime.GOARCH)
 }
 
+// versionLine is the --version output: the version line followed by the
+// commit and build date.
+func versionLine() string {
+	long := version.Long()
+	return userAgent() + strings.TrimPrefix(long, version.String())
+}
+
 func (r *runner) execute(ctx context.Context, args []string) error {
+	if globals, command, rest, ok := splitExtension(args); ok {
+		return r.runExtension(ctx, globals, command, rest)
+	}
 	if len(args) == 0 || args[0] != serviceName {
 		args = append([]string{serviceName}, args...)
 	}

@@ -30,6 +30,8 @@ type engine struct {
 	// tlsSessions lets a reconnect resume the previous TLS session instead
 	// of a full handshake.
 	tlsSessions tls.ClientSessionCache
+	// listenHook, if set, replaces a source's TCP listen (RunStdio).
+	listenHook func(ctx context.Context, serviceID, addr string) (net.Listener, error)
 
 	mu         sync.Mutex       // a leaf lock
 	cur        *session         // ready session, or nil; guarded by mu

@@ -35,7 +35,7 @@ func (e *engine) listen(ctx context.Context, res []resolved) error {
 	shared := make(chan struct{}, 1) // V1: one connection per tunnel
 	var ls []*listener
 	for _, r := range res {
-		ln, err := e.bind(ctx, r.addr)
+		ln, err := e.bind(ctx, r.id, r.addr)
 		if err != nil {
 			for _, l := range ls {
 				l.ln.Close()
@@ -73,7 +73,10 @@ func (e *engine) listen(ctx context.Context, res []resolved) error {
 
 // bind listens on addr, retrying a few times (the port may be in
 // TIME_WAIT or held by a process that is exiting).
-func (e *engine) bind(ctx context.Context, addr string) (net.Listener, error) {
+func (e *engine) bind(ctx context.Context, serviceID, addr string) (net.Listener, error) {
+	if e.listenHook != nil {
+		return e.listenHook(ctx, serviceID, addr)
+	}
 	var lc net.ListenConfig
 	for attempt := 0; ; attempt++ {
 		ln, err := lc.Listen(ctx, "tcp", addr)

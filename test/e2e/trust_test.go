@@ -49,8 +49,8 @@ func TestTwoTeamsTwoDevices(t *testing.T) {
 	a, b := as(in, keyA), as(in, keyB)
 
 	pwA, pwB := addDevice(t, in, "robot-a"), addDevice(t, in, "robot-b")
-	agentA := startAgent(t, in, "robot-a", pwA)
-	agentB := startAgent(t, in, "robot-b", pwB)
+	agentA := startDeviceAgent(t, in, "robot-a", pwA)
+	agentB := startDeviceAgent(t, in, "robot-b", pwB)
 	spyOnOtherDevice(t, in.Server.MQTTAddr(), "robot-b", pwB, "robot-a")
 
 	var tun servertest.OpenTunnelResult
@@ -112,7 +112,7 @@ func addDevice(t *testing.T, in *servertest.Instance, thing string) string {
 	return strings.TrimSpace(string(out))
 }
 
-func startAgent(t *testing.T, in *servertest.Instance, thing, password string) *proc {
+func startDeviceAgent(t *testing.T, in *servertest.Instance, thing, password string) *proc {
 	t.Helper()
 	p := startProc(t, "tunnelagent-"+thing, tunnelagent(t), []string{"TUNNELAGENT_MQTT_PASSWORD=" + password},
 		"--mqtt-url", "mqtt://"+in.Server.MQTTAddr(), "--mqtt-username", thing, "--thing-name", thing,
