@@ -1,10 +1,8 @@
 package agent_test
 
 import (
-	"path/filepath"
 	"testing"
 
-	"github.com/adit-project/adit/internal/notify/devices"
 	"github.com/adit-project/adit/internal/notify/mqttconn"
 	"github.com/adit-project/adit/internal/servertest"
 )
@@ -23,22 +21,5 @@ func (e *env) device(t testing.TB, thing string) mqttconn.Config {
 // provision adds thing with a random password to in's device file.
 func provision(t testing.TB, in *servertest.Instance, thing string) string {
 	t.Helper()
-	path := filepath.Join(in.DataDir, "mqtt-devices.json")
-	pw := devices.GeneratePassword()
-	hash, err := devices.HashPasswordIterations(pw, devices.MinIterations)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := devices.Read(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.Devices = append(f.Devices, devices.Device{ThingName: thing, PasswordHash: hash})
-	if err := devices.Write(path, f); err != nil {
-		t.Fatal(err)
-	}
-	if err := in.Server.ReloadMQTTDevices(); err != nil {
-		t.Fatal(err)
-	}
-	return pw
+	return in.AddDevice(t, thing)
 }

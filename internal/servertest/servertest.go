@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/adit-project/adit/internal/notify/devices"
 	"github.com/adit-project/adit/internal/server"
 	"github.com/adit-project/adit/internal/sigv4"
 )
@@ -222,4 +223,28 @@ type testWriter struct{ t testing.TB }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Logf("%s", bytes.TrimRight(p, "\n"))
 	return len(p), nil
+}
+
+// AddDevice gives thing its own MQTT password on the instance's embedded
+// broker (as `tunneld device add` does) and returns the password.
+func (in *Instance) AddDevice(t testing.TB, thing string) string {
+	t.Helper()
+	path := filepath.Join(in.DataDir, "mqtt-devices.json")
+	pw := devices.GeneratePassword()
+	hash, err := devices.HashPasswordIterations(pw, devices.MinIterations)
+	if err != nil {
+		t.Fatalf("servertest: hash: %v", err)
+	}
+	f, err := devices.Read(path)
+	if err != nil {
+		t.Fatalf("servertest: read devices: %v", err)
+	}
+	f.Devices = append(f.Devices, devices.Device{ThingName: thing, PasswordHash: hash})
+	if err := devices.Write(path, f); err != nil {
+		t.Fatalf("servertest: write devices: %v", err)
+	}
+	if err := in.Server.ReloadMQTTDevices(); err != nil {
+		t.Fatalf("servertest: reload devices: %v", err)
+	}
+	return pw
 }

@@ -124,7 +124,7 @@ func startEnv(t testing.TB) *env {
 				}
 			}
 		},
-		MQTT:      mqttconn.Config{URL: "mqtt://" + in.Server.MQTTAddr()},
+		MQTT:      mqttconn.Config{URL: "mqtt://" + in.Server.MQTTAddr(), Username: "dev1", Password: in.AddDevice(t, "dev1")},
 		ThingName: "dev1",
 		Endpoint:  "ws://" + in.Addr,
 		Services:  []localproxy.Service{{ID: "SSH", Addr: s.addr}},

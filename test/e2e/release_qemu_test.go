@@ -46,6 +46,7 @@ func TestReleaseBinariesRunUnderQEMU(t *testing.T) {
 		thing := "qemu-" + strings.ReplaceAll(agentPlat, "/", "-")
 		agent := startCross(t, agentPlat+" tunnelagent", agentPlat, "tunnelagent",
 			"--mqtt-url", "mqtt://"+in.Server.MQTTAddr(), "--thing-name", thing,
+			"--mqtt-username", thing, "--mqtt-password", in.AddDevice(t, thing),
 			"--endpoint", wsEndpoint(in), "--destination-app", "ECHO="+echo, "-v", "debug")
 		agent.waitMatches(t, reAgentSubscribed, 1, waitFor)
 		var tun servertest.OpenTunnelResult

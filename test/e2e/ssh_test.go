@@ -98,6 +98,10 @@ func startSSHD(t *testing.T) *sshServer {
 		"PermitRootLogin prohibit-password",
 		"AllowUsers " + me.Username,
 		"LogLevel VERBOSE",
+		// Debian's bash reads ~/.bashrc for commands run by sshd only when
+		// SHLVL < 2; the machine's .bashrc (pyenv rehash, behind a lock
+		// file) is not part of what these tests check and can stall them.
+		"SetEnv SHLVL=5",
 		"",
 	}, "\n")
 	cfgFile := filepath.Join(dir, "sshd_config")

@@ -49,8 +49,8 @@ func TestOpenSSHThroughStdio(t *testing.T) {
 	t.Parallel()
 	sshd := startSSHD(t)
 	in := servertest.Start(t, server.Config{MQTTListen: "127.0.0.1:0"})
-	agent := startProc(t, "tunnelagent", tunnelagent(t), nil,
-		"--mqtt-url", "mqtt://"+in.Server.MQTTAddr(), "--thing-name", "robot-stdio",
+	agent := startProc(t, "tunnelagent", tunnelagent(t), []string{"TUNNELAGENT_MQTT_PASSWORD=" + in.AddDevice(t, "robot-stdio")},
+		"--mqtt-url", "mqtt://"+in.Server.MQTTAddr(), "--mqtt-username", "robot-stdio", "--thing-name", "robot-stdio",
 		"--endpoint", wsEndpoint(in), "--destination-app", "SSH=127.0.0.1:"+sshd.port)
 	agent.waitMatches(t, reAgentSubscribed, 1, waitFor)
 	proxyCommand := localproxyBin + " -e " + wsEndpoint(in) + " --stdio SSH -v 3"

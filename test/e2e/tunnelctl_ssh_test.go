@@ -73,8 +73,8 @@ func tunnelStatuses(t *testing.T, in *servertest.Instance, thing string) []strin
 // startAgent starts a tunnelagent for thing with a --destination-app mapping.
 func startAgent(t *testing.T, in *servertest.Instance, thing, apps string) *proc {
 	t.Helper()
-	agent := startProc(t, "tunnelagent "+thing, tunnelagent(t), nil,
-		"--mqtt-url", "mqtt://"+in.Server.MQTTAddr(), "--thing-name", thing,
+	agent := startProc(t, "tunnelagent "+thing, tunnelagent(t), []string{"TUNNELAGENT_MQTT_PASSWORD=" + in.AddDevice(t, thing)},
+		"--mqtt-url", "mqtt://"+in.Server.MQTTAddr(), "--mqtt-username", thing, "--thing-name", thing,
 		"--endpoint", wsEndpoint(in), "--destination-app", apps)
 	agent.waitMatches(t, reAgentSubscribed, 1, waitFor)
 	return agent
