@@ -130,7 +130,7 @@ func (h *Handler) authorizeTunnel(ctx context.Context, action, id string, keys m
 
 // policiesOn reports whether calls on ctx are subject to policies.
 func (h *Handler) policiesOn(ctx context.Context) bool {
-	return h.cfg.Authorizer != nil && callerFrom(ctx) != nil
+	return h.cfg.Authorizer != nil && h.cfg.Authorizer.Enforcing() && callerFrom(ctx) != nil
 }
 
 // resourceOf loads a tunnel for its tags; a missing tunnel is the zero
@@ -180,10 +180,10 @@ func merge(into, from map[string][]string) map[string][]string {
 // lists tunnels without tags, so each listed tunnel's tags are read for its
 // aws:ResourceTag keys.
 func (h *Handler) listFilter(ctx context.Context) (visibleFunc, error) {
-	c := callerFrom(ctx)
-	if h.cfg.Authorizer == nil || c == nil {
+	if !h.policiesOn(ctx) {
 		return nil, nil
 	}
+	c := callerFrom(ctx)
 	wild := h.decide(c, access{actList, h.tunnelWildcardARN(), nil})
 	if wild == ExplicitDeny || wild == ImplicitDeny && !h.cfg.Authorizer.MayAllow(c.Identity, actList) {
 		return nil, denied(c.Identity, actList, h.tunnelWildcardARN(), wild)

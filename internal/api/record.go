@@ -10,10 +10,14 @@ import (
 // identify builds the caller of an authenticated request.
 func (h *Handler) identify(r *http.Request, c *call) *caller {
 	id := Identity{AccessKeyID: c.principal}
-	if h.cfg.Authorizer != nil {
-		id = h.cfg.Authorizer.Identify(c.principal)
+	if h.cfg.Authorizer == nil {
+		return &caller{Identity: id}
 	}
-	return &caller{Identity: id, global: h.globalKeys(r, c.start)}
+	cl := &caller{Identity: h.cfg.Authorizer.Identify(c.principal)}
+	if h.cfg.Authorizer.Enforcing() {
+		cl.global = h.globalKeys(r, c.start)
+	}
+	return cl
 }
 
 // readOnly lists the operations that change nothing.

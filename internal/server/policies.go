@@ -158,3 +158,7 @@ func (p *policies) MayAllow(id api.Identity, action string) bool {
 	u, ok := f.UserByAccessKey(id.AccessKeyID)
 	return ok && policy.MayAllow(u.Policies, action)
 }
+
+// Enforcing implements api.Authorizer: policies apply when tunneld was
+// started with a policy file.
+func (p *policies) Enforcing() bool { return p.path != "" }
