@@ -88,6 +88,7 @@ func TestPackages(t *testing.T) {
 			}
 		}
 		verifyUnit(t, root, c.unit)
+		installAndPurge(t, deb, strings.Split(c.deb, "_")[0], c.files)
 		rpm, err := os.ReadFile(filepath.Join(dist, c.rpm))
 		if err != nil || !bytes.HasPrefix(rpm, []byte{0xed, 0xab, 0xee, 0xdb}) {
 			t.Errorf("%s: not an RPM file (%v)", c.rpm, err)
@@ -138,4 +139,43 @@ func run(t *testing.T, name string, args ...string) string {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 	}
 	return string(out)
+}
+
+// installAndPurge installs deb with dpkg -i into a throwaway root that has
+// its own dpkg database (maintainer scripts run outside a chroot: they
+// only call systemctl when systemd runs), checks that every file is where
+// the listing says and that dpkg knows the package, then purges it and
+// checks that the files are gone.
+func installAndPurge(t *testing.T, deb, pkg string, files []string) {
+	t.Helper()
+	root := t.TempDir()
+	for _, d := range []string{"var/lib/dpkg/info", "var/lib/dpkg/updates", "var/lib/dpkg/triggers"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(root, "var/lib/dpkg/status"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dpkg := func(args ...string) string {
+		return run(t, "dpkg", append([]string{"--root=" + root, "--log=/dev/null", "--force-script-chrootless",
+			"--force-not-root", "--force-bad-path"}, args...)...)
+	}
+	dpkg("-i", deb)
+	if st := dpkg("-s", pkg); !strings.Contains(st, "Status: install ok installed") {
+		t.Errorf("dpkg -s %s after dpkg -i: %q", pkg, st)
+	}
+	for _, f := range files {
+		path := strings.TrimPrefix(strings.Fields(f)[0], ".")
+		if _, err := os.Stat(filepath.Join(root, path)); err != nil {
+			t.Errorf("%s: %s not installed: %v", pkg, path, err)
+		}
+	}
+	dpkg("--purge", pkg)
+	for _, f := range files {
+		path := strings.TrimPrefix(strings.Fields(f)[0], ".")
+		if _, err := os.Stat(filepath.Join(root, path)); err == nil {
+			t.Errorf("%s: %s left after dpkg --purge", pkg, path)
+		}
+	}
 }
