@@ -26,7 +26,7 @@ const (
 )
 
 // The access each operation needs, with the resources and condition keys
-// AWS documents for it (docs/PROTOCOL.md, Access control). Calls on a
+// AWS documents for it (docs/PROTOCOL.md §1.10). Calls on a
 // tunnel look it up first for its aws:ResourceTag keys; a tunnel that does
 // not exist has none, and its ResourceNotFoundException comes only after
 // the call is allowed.
@@ -171,7 +171,7 @@ func merge(into, from map[string][]string) map[string][]string {
 	return into
 }
 
-// listFilter decides which tunnels a ListTunnels caller sees. As on AWS,
+// listFilter decides which tunnels a ListTunnels caller sees (D20). As on AWS,
 // iot:ListTunnels allowed on the wildcard tunnel ARN lists every tunnel.
 // Beyond AWS, a policy may allow it on particular tunnel ARNs or under
 // aws:ResourceTag conditions: the caller then sees just the tunnels it

@@ -21,6 +21,6 @@
 //
 // The mapping from domain and store errors to AWS error codes and HTTP
 // statuses lives in errors.go only. Decisions the public sources leave
-// open follow docs/PROTOCOL.md §9 (D8–D17); the others are documented
+// open follow docs/PROTOCOL.md §9 (D8–D17, D20); the others are documented
 // where they are taken.
 package api

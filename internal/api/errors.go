@@ -34,14 +34,14 @@ type apiError struct {
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
 
 // newError builds an apiError; the status follows from the code (D12,
-// PROTOCOL.md §1.9).
+// docs/PROTOCOL.md §1.9).
 func newError(code, format string, args ...any) *apiError {
 	return &apiError{Code: code, Message: fmt.Sprintf(format, args...), Status: statusOf(code)}
 }
 
 // statusOf is the one table of HTTP statuses per code. Every client error
 // of this service is 400, as the AWS API reference has it for the modeled
-// errors (the Smithy model's 404/403 are not used, see PROTOCOL.md §6).
+// errors (the Smithy model's 404/403 are not used, see docs/PROTOCOL.md §6).
 func statusOf(code string) int {
 	switch code {
 	case codeAccessDenied:

@@ -1,7 +1,7 @@
 // Package audit writes tunneld's audit log: one JSON object per line, for
 // every control-plane call (allowed, denied or unauthenticated), every
 // data-plane connection (accepted, rejected, ended) and every failed MQTT
-// authentication.
+// authentication (docs/PROTOCOL.md §1.11, D21).
 //
 // Events use the field names of AWS CloudTrail records (eventTime,
 // eventSource, eventName, userIdentity, sourceIPAddress, requestParameters,

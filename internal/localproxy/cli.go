@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// option is one command-line option of the reference proxy (PROTOCOL.md
+// option is one command-line option of the reference proxy (docs/PROTOCOL.md
 // §4.1), plus the --ca-bundle extension.
 type option struct {
 	long, short, arg, help string

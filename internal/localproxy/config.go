@@ -15,7 +15,7 @@ import (
 // one with its version.
 const defaultUserAgent = "localproxy-adit/dev"
 
-// ClientType selects the message format a source sends (PROTOCOL.md §3.8,
+// ClientType selects the message format a source sends (docs/PROTOCOL.md §3.8,
 // the reference's --destination-client-type).
 type ClientType int
 

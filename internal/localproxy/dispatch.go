@@ -18,7 +18,7 @@ type reader struct {
 // loop reads until the WebSocket fails or a fatal message arrives.
 func (r *reader) loop(ctx context.Context, s *session) error {
 	if wire.Version(s.wc.subprotocol) == 1 {
-		// No SERVICE_IDS on a 1.0 socket (PROTOCOL.md §9 D4).
+		// No SERVICE_IDS on a 1.0 socket (docs/PROTOCOL.md D4).
 		if err := r.serviceIDs(s, nil); err != nil {
 			return err
 		}
@@ -68,7 +68,7 @@ func (r *reader) handle(ctx context.Context, s *session, m *wire.Message) error 
 		if dest {
 			s.onConnectionStart(m)
 		} else {
-			s.onConnectionReset(m) // PROTOCOL.md §3.6: a source closes that connection
+			s.onConnectionReset(m) // docs/PROTOCOL.md §3.6: a source closes that connection
 		}
 	case wire.TypeStreamReset:
 		s.onStreamReset(m)

@@ -1,5 +1,5 @@
 // Package localproxy is the local proxy of the secure-tunneling data plane:
-// a drop-in replacement for the reference C++ localproxy (PROTOCOL.md §4).
+// a drop-in replacement for the reference C++ localproxy (docs/PROTOCOL.md §4).
 //
 // In source mode it listens on local TCP ports, one per service, and turns
 // every accepted connection into a stream (STREAM_START) or an extra

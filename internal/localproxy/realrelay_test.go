@@ -17,7 +17,7 @@ import (
 )
 
 // tokenAuth is an Authenticator for one tunnel with the token rules of
-// PROTOCOL.md §3.3 (single use without a client token, bound with one).
+// docs/PROTOCOL.md §3.3 (single use without a client token, bound with one).
 type tokenAuth struct {
 	services []string
 	mu       sync.Mutex

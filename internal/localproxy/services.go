@@ -55,7 +55,7 @@ func resolvedIDs(rs []resolved) []string {
 	return ids
 }
 
-// mapServices applies the rules of PROTOCOL.md §4.4 and §4.5.
+// mapServices applies the rules of docs/PROTOCOL.md §4.4 and §4.5.
 func (e *engine) mapServices(ids []string) ([]resolved, error) {
 	cfg := &e.cfg
 	source := cfg.Mode == tunnel.ModeSource

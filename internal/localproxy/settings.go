@@ -17,7 +17,7 @@ import (
 const settingsPrefix = "tunneling.proxy."
 
 // settings is the subset of the reference's fine-grained settings
-// (PROTOCOL.md §4.2) that applies to this implementation.
+// (docs/PROTOCOL.md §4.2) that applies to this implementation.
 type settings struct {
 	BindAddress          string
 	EndpointFormat       string

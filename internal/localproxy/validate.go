@@ -12,7 +12,7 @@ import (
 	"github.com/adit-project/adit/internal/wire"
 )
 
-// Limits on user input, from the reference proxy (PROTOCOL.md §1.4, §4.1).
+// Limits on user input, from the reference proxy (docs/PROTOCOL.md §1.4, §4.1).
 const (
 	maxAccessTokenLen = 4096
 	maxServiceIDLen   = 128

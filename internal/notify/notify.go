@@ -1,5 +1,5 @@
 // Package notify tells destination devices about new destination tokens
-// over MQTT (PROTOCOL.md §2, D13). A Publisher implements api.Notifier: it
+// over MQTT (docs/PROTOCOL.md §2, D13). A Publisher implements api.Notifier: it
 // queues each notification and returns at once; its Run loop publishes
 // them with QoS 1, not retained, retrying with backoff for a bounded time.
 package notify

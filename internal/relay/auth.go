@@ -10,7 +10,7 @@ import (
 
 // Authenticator claims access tokens for the relay. The implementation
 // compares tokens in constant time (it holds their hashes) and applies
-// the single-use and client-token rules of PROTOCOL.md §3.3.
+// the single-use and client-token rules of docs/PROTOCOL.md §3.3.
 type Authenticator interface {
 	// Claim authenticates an upgrade of mode m with access token token
 	// and optional client token clientToken ("" when absent), consuming
@@ -40,7 +40,7 @@ type StateRecorder interface {
 }
 
 // Errors an Authenticator returns for client mistakes. Each maps to one
-// rejection of PROTOCOL.md D1 (see reject.go).
+// rejection of docs/PROTOCOL.md D1 (see reject.go).
 var (
 	// ErrTokenInvalid: the token is unknown or revoked, or was issued for
 	// the other mode.

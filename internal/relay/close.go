@@ -15,7 +15,7 @@ const (
 
 // closeKind says why a peer's WebSocket ends. Every kind but closeConnLost
 // sends a Close frame: the reference local proxy exits cleanly only on one
-// (PROTOCOL.md D7), so no close reason may just drop TCP.
+// (docs/PROTOCOL.md D7), so no close reason may just drop TCP.
 type closeKind uint8
 
 const (
@@ -53,7 +53,7 @@ type closeReason struct {
 	rule wire.Rule // closeProtocol only
 }
 
-// The fixed reasons of PROTOCOL.md D2, D7, D8 and D19.
+// The fixed reasons of docs/PROTOCOL.md D2, D7, D8 and D19.
 var (
 	reasonTunnelClosed  = closeReason{kind: closeTunnelClosed, code: codeNormal, text: "tunnel closed"}
 	reasonTunnelExpired = closeReason{kind: closeTunnelExpired, code: codeNormal, text: "tunnel expired"}

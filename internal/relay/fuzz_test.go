@@ -9,7 +9,7 @@ import (
 	"github.com/adit-project/adit/internal/wire"
 )
 
-// spec35 are the tunnel frames of PROTOCOL.md §3.5 (prefix included).
+// spec35 are the tunnel frames of docs/PROTOCOL.md §3.5 (prefix included).
 var spec35 = []string{
 	"0002" + "0805",
 	"000e" + "0805320453534831320453534832",

@@ -15,7 +15,7 @@ import (
 	"github.com/adit-project/adit/internal/wire"
 )
 
-// Header, query and cookie names of the handshake (PROTOCOL.md §3.1).
+// Header, query and cookie names of the handshake (docs/PROTOCOL.md §3.1).
 const (
 	headerAccessToken = "access-token"
 	headerClientToken = "client-token"

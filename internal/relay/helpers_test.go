@@ -29,7 +29,7 @@ import (
 const ioTimeout = 10 * time.Second
 
 // fakeAuth is an in-memory Authenticator with the token semantics of
-// PROTOCOL.md §3.3.
+// docs/PROTOCOL.md §3.3.
 type fakeAuth struct {
 	mu           sync.Mutex
 	tokens       map[string]*fakeToken

@@ -19,7 +19,7 @@ type rejection struct {
 }
 
 // The rejections. The texts of token reuse, client-token mismatch and
-// closed tunnels are those of PROTOCOL.md §3.2 and D1; no text tells
+// closed tunnels are those of docs/PROTOCOL.md §3.2 and D1; no text tells
 // whether a tunnel or token exists beyond them.
 var (
 	rejTooLarge         = &rejection{http.StatusRequestHeaderFieldsTooLarge, "Request header fields too large", "request_too_large", false}

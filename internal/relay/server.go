@@ -168,7 +168,7 @@ func setDefault[T comparable](v *T, def T) {
 
 // ServeHTTP serves the data-plane endpoint: a WebSocket upgrade on
 // GET /tunnel?local-proxy-mode=source|destination. Rejected upgrades get
-// the responses of PROTOCOL.md D1. After an upgrade the connection is
+// the responses of docs/PROTOCOL.md D1. After an upgrade the connection is
 // served by goroutines the Server owns; ServeHTTP returns at once.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()

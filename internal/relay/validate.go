@@ -9,7 +9,7 @@ import (
 )
 
 // checkVersion applies the rules of the subprotocol a peer negotiated
-// (PROTOCOL.md §3.8): a 1.0 peer knows fields 1–4 only, a 2.0 peer adds
+// (docs/PROTOCOL.md §3.8): a 1.0 peer knows fields 1–4 only, a 2.0 peer adds
 // serviceId, and connection ids with CONNECTION_START/RESET need 3.0.
 func checkVersion(m *wire.Message, version int) error {
 	if version >= 3 {
@@ -38,14 +38,14 @@ type streamState struct {
 
 // sessionFormat is fixed by the first STREAM_START of a source's
 // WebSocket session: a session never mixes messages with and without a
-// service id, or with and without a connection id (PROTOCOL.md §3.8).
+// service id, or with and without a connection id (docs/PROTOCOL.md §3.8).
 type sessionFormat struct {
 	set         bool
 	withService bool
 	withConnID  bool
 }
 
-// streamTable enforces the stateful rules of PROTOCOL.md §3.6 and §3.8 for
+// streamTable enforces the stateful rules of docs/PROTOCOL.md §3.6 and §3.8 for
 // one tunnel and tracks service id → active stream id, so the relay can
 // reset those streams when a peer goes away (D2, D6). Its size is bounded
 // by the tunnel's services plus the empty (V1) service id. Guarded by the

@@ -23,7 +23,7 @@ func (s *Server) mux(withData bool) http.Handler {
 
 // dataMux routes a separate data-plane listener: health, and every other
 // path to the relay, which answers anything but /tunnel with the 400 of a
-// bad upgrade (PROTOCOL.md D1) rather than a 404.
+// bad upgrade (docs/PROTOCOL.md D1) rather than a 404.
 func (s *Server) dataMux() http.Handler {
 	m := http.NewServeMux()
 	m.HandleFunc("GET /healthz", s.healthz)

@@ -9,7 +9,7 @@
 // KeyStore; StaticKeys is a map-based one, filled from an AWS shared
 // credentials file by LoadCredentialsFile.
 //
-// Decisions, where SigV4 or PROTOCOL.md D12 leave room:
+// Decisions, where SigV4 or docs/PROTOCOL.md D12 leave room:
 //
 //   - Status codes: MissingAuthenticationTokenException, UnrecognizedClient-
 //     Exception and InvalidSignatureException are 403 (D12).
@@ -43,9 +43,9 @@
 //     include host, x-amz-date and x-amz-target (else
 //     IncompleteSignatureException naming the missing one, the code AWS
 //     uses for an incomplete SignedHeaders list), and x-amz-security-token
-//     when that header is present. Signing x-amz-target binds the signature
-//     to the operation: a signed DescribeTunnel cannot be replayed as
-//     CloseTunnel.
+//     when that header is present (D23). Signing x-amz-target binds the
+//     signature to the operation: a signed DescribeTunnel cannot be
+//     replayed as CloseTunnel.
 //   - Session tokens: a key with a SessionToken requires a matching
 //     X-Amz-Security-Token (else UnrecognizedClientException); a key without
 //     one accepts any security token, as long as it is signed.

@@ -95,7 +95,7 @@ type Store interface {
 	DeleteTunnel(ctx context.Context, id string) error
 	// RotateTokens replaces the current tokens of the modes in tokens (the
 	// old ones stop working at once; a client token one of them bound stays
-	// taken while the tunnel is open, PROTOCOL.md §1.8) and bumps
+	// taken while the tunnel is open, docs/PROTOCOL.md §1.8) and bumps
 	// LastUpdatedAt to at. When
 	// thingName is non-nil it replaces the stored thing name. It fails with
 	// ErrClosed on a closed or expired tunnel.

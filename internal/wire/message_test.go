@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// examples are the §3.5 encodings of PROTOCOL.md, generated there with
+// examples are the §3.5 encodings of docs/PROTOCOL.md, generated there with
 // protoc --encode against Message.proto.
 var examples = []struct {
 	name string

@@ -6,7 +6,7 @@ import "fmt"
 // they appear in Close reasons and in metrics labels.
 type Rule string
 
-// Rules of PROTOCOL.md §3.6 that can be checked on one message alone.
+// Rules of docs/PROTOCOL.md §3.6 that can be checked on one message alone.
 const (
 	RuleTypeZero            Rule = "type_zero"
 	RuleServiceOnlyType     Rule = "service_only_type"

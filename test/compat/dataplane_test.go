@@ -133,7 +133,7 @@ func TestDataPlaneThroughTunneld(t *testing.T) {
 	if _, resp, err := dialPeer(t, in, "destination", tun.DestinationAccessToken, clientToken); err == nil || resp == nil || resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("revoked token reconnect: err %v, resp %v; want 400", err, resp)
 	}
-	// The client token bound to the revoked token stays taken (PROTOCOL.md
+	// The client token bound to the revoked token stays taken (docs/PROTOCOL.md
 	// §1.8); the new token connects with another one.
 	newDst, _ := rot["destinationAccessToken"].(string)
 	if _, resp, err := dialPeer(t, in, "destination", newDst, clientToken); err == nil || resp == nil || resp.StatusCode != http.StatusBadRequest ||

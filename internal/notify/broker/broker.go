@@ -3,7 +3,8 @@
 // device file, or a client certificate) and may subscribe only to their
 // own notify topic; only tunneld itself publishes, through the in-process
 // inline client. The broker bounds packet size, per-client memory and
-// open connections (see limits.go).
+// open connections (see limits.go). docs/PROTOCOL.md §2.1 and D22 describe
+// the identities and the topic ACL.
 package broker
 
 import (

@@ -1,5 +1,5 @@
 // Package notifymsg defines the tunnel notification that tunneld publishes
-// and tunnelagent consumes over MQTT (PROTOCOL.md §2, D13): the topic
+// and tunnelagent consumes over MQTT (docs/PROTOCOL.md §2, D13): the topic
 // format and the JSON payload. Device-side code imports it without linking
 // the publisher or the embedded broker.
 package notifymsg

@@ -17,7 +17,7 @@ const (
 	selectTunnelState = `SELECT closed_at, expires_at FROM tunnels WHERE id = ?`
 	// deleteModeTokens drops the tokens of a mode that bound no client
 	// token; revokeModeTokens then retires the others (they keep their
-	// client tokens taken, PROTOCOL.md §1.8).
+	// client tokens taken, docs/PROTOCOL.md §1.8).
 	deleteModeTokens = `DELETE FROM tokens WHERE tunnel_id = ? AND mode = ? AND client_token_hash IS NULL`
 	revokeModeTokens = `UPDATE tokens SET revoked = 1 WHERE tunnel_id = ? AND mode = ?`
 	// touchTunnel bumps last_updated_at to ?1 and, when ?2 is true, sets

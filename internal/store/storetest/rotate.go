@@ -104,7 +104,7 @@ func testRotateClosed(t *testing.T, s store.Store) {
 }
 
 // A client token bound to a revoked token cannot be bound to the new one
-// while the tunnel is open (PROTOCOL.md §1.8); other client tokens can.
+// while the tunnel is open (docs/PROTOCOL.md §1.8); other client tokens can.
 func testRotateRetiresClientToken(t *testing.T, s store.Store) {
 	old := mustCreate(t, s, newTunnel("r", t0))
 	const ct = "client-token-of-the-first-source-connection"
