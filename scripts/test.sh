@@ -31,6 +31,27 @@ if ! python3 -c 'import boto3, awscli' 2>/dev/null; then
   exit 1
 fi
 
+# Linters at pinned versions, run through the module proxy (no install):
+# go run downloads them once into the module cache.
+STATICCHECK=honnef.co/go/tools/cmd/staticcheck@v0.8.2 # staticcheck 2026.2.2
+GOIMPORTS=golang.org/x/tools/cmd/goimports@v0.52.0
+
+# lint_module DIR runs goimports and staticcheck over the module in DIR and
+# exits listing their findings if there are any.
+lint_module() {
+  local unsorted
+  unsorted=$(cd "$1" && go run "$GOIMPORTS" -l .)
+  if [ -n "$unsorted" ]; then
+    echo "goimports needed on (in $1; see go run $GOIMPORTS -d):" >&2
+    echo "$unsorted" >&2
+    exit 1
+  fi
+  if ! (cd "$1" && go run "$STATICCHECK" ./...) >&2; then
+    echo "staticcheck findings in $1 (listed above)" >&2
+    exit 1
+  fi
+}
+
 unformatted=$(gofmt -l .)
 if [ -n "$unformatted" ]; then
   echo "gofmt needed on:" >&2
@@ -38,6 +59,7 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 go vet ./...
+lint_module . # the main module; the packaging module is linted below
 if ! go mod tidy -diff >/dev/null; then
   echo "go.mod/go.sum are not tidy: run go mod tidy" >&2
   exit 1
@@ -46,6 +68,7 @@ go test -race -count=1 -timeout 20m "$@" ./...
 
 # The packaging module (nfpm) is a module of its own.
 go -C packaging vet ./...
+lint_module packaging
 if ! (cd packaging && go mod tidy -diff >/dev/null); then
   echo "packaging/go.mod is not tidy: run go mod tidy in packaging/" >&2
   exit 1

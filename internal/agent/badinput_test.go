@@ -2,13 +2,13 @@ package agent_test
 
 import (
 	"encoding/json"
-	"github.com/adit-project/adit/internal/notify/notifymsg"
 	"strings"
 	"testing"
 
 	"github.com/adit-project/adit/internal/agent"
 	"github.com/adit-project/adit/internal/localproxy"
 	"github.com/adit-project/adit/internal/notify/broker"
+	"github.com/adit-project/adit/internal/notify/notifymsg"
 	"github.com/adit-project/adit/internal/server"
 	"github.com/adit-project/adit/internal/servertest"
 )

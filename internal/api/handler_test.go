@@ -266,8 +266,7 @@ func TestHandlerServerFaults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var e *env
-			e = newEnv(t, func(c *Config) { tt.fs.Store = c.Store; c.Store = tt.fs })
+			e := newEnv(t, func(c *Config) { tt.fs.Store = c.Store; c.Store = tt.fs })
 			r := e.call("DescribeTunnel", `{"tunnelId":"x"}`)
 			wantError(t, r, tt.status, tt.code)
 			if strings.Contains(r.message(), "boom") || strings.Contains(r.message(), "fire") {

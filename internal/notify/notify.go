@@ -6,6 +6,7 @@ package notify
 
 import (
 	"encoding/json"
+
 	"github.com/adit-project/adit/internal/api"
 	"github.com/adit-project/adit/internal/notify/notifymsg"
 )

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/adit-project/adit/internal/notify/notifymsg"
 	"io"
 	"log/slog"
 	"sync/atomic"
 	"time"
 
 	"github.com/adit-project/adit/internal/api"
+	"github.com/adit-project/adit/internal/notify/notifymsg"
 )
 
 // Sender delivers one message to a broker with QoS 1, not retained. It

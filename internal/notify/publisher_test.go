@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/adit-project/adit/internal/notify/notifymsg"
 	"log/slog"
 	"strings"
 	"testing"
@@ -18,6 +17,7 @@ import (
 	"github.com/adit-project/adit/internal/notify"
 	"github.com/adit-project/adit/internal/notify/broker"
 	"github.com/adit-project/adit/internal/notify/mqttconn"
+	"github.com/adit-project/adit/internal/notify/notifymsg"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -139,6 +139,7 @@ func (s *Server) attach(p *peer, g Grant, gen uint64) error {
 	if old != nil {
 		old.closeWith(reasonReplaced)
 		old.dispatchMu.Lock() // let its batch in flight finish first
+		//lint:ignore SA2001 the empty critical section is a barrier on that batch
 		old.dispatchMu.Unlock()
 		for _, f := range resets {
 			other.out.push(opBinary, f, nil, true, false)

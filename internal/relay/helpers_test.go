@@ -10,7 +10,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/adit-project/adit/internal/wsframe"
 	"io"
 	"net"
 	"net/http"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/adit-project/adit/internal/tunnel"
 	"github.com/adit-project/adit/internal/wire"
+	"github.com/adit-project/adit/internal/wsframe"
 )
 
 // ioTimeout bounds every blocking step of a test client.

@@ -133,7 +133,8 @@ func TestLimiterSetBounded(t *testing.T) {
 	if len(l.m) > 100 {
 		t.Errorf("limiter map holds %d entries, want at most 100", len(l.m))
 	}
-	if !l.allow(5000, now) || !l.allow(5000, now) || l.allow(5000, now) {
+	first, second, third := l.allow(5000, now), l.allow(5000, now), l.allow(5000, now)
+	if !first || !second || third {
 		t.Error("burst of 2 not enforced")
 	}
 	if !l.allow(5000, now.Add(time.Second)) {

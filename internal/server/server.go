@@ -9,7 +9,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"github.com/adit-project/adit/internal/cork"
 	"log/slog"
 	"net"
 	"net/http"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/adit-project/adit/internal/api"
 	"github.com/adit-project/adit/internal/console"
+	"github.com/adit-project/adit/internal/cork"
 	"github.com/adit-project/adit/internal/relay"
 	"github.com/adit-project/adit/internal/store"
 	"github.com/adit-project/adit/internal/store/sqlitestore"

@@ -14,7 +14,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"testing"
 )
@@ -58,9 +57,11 @@ func tunneld(t *testing.T) string {
 
 // goBuild compiles cmd/<name> into binDir and returns the binary's path.
 func goBuild(name string) (string, error) {
+	// go test puts its own GOROOT/bin first on PATH, so this finds the
+	// toolchain that runs the tests.
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+		return "", fmt.Errorf("no go tool on PATH to build %s: %w", name, err)
 	}
 	bin := filepath.Join(binDir, name)
 	args := []string{"build", "-o", bin}

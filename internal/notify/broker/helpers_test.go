@@ -157,17 +157,6 @@ func (cl *client) receive(t *testing.T) *paho.Publish {
 	return nil
 }
 
-// none checks that no message arrives within d (a negative check: the
-// positive check on the other client bounds how long delivery takes).
-func (cl *client) none(t *testing.T, d time.Duration) {
-	t.Helper()
-	select {
-	case m := <-cl.msgs:
-		t.Fatalf("unexpected message on %s: %s", m.Topic, m.Payload)
-	case <-time.After(d):
-	}
-}
-
 // failure waits for one refused-login report.
 func (f *fixture) failure(t *testing.T) broker.AuthFailure {
 	t.Helper()

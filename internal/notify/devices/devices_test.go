@@ -22,7 +22,7 @@ func TestPasswordHash(t *testing.T) {
 	if _, err := HashPasswordIterations("x", 1000); err == nil {
 		t.Error("a cheap iteration count was accepted")
 	}
-	if len(GeneratePassword()) != 32 || GeneratePassword() == GeneratePassword() {
+	if a, b := GeneratePassword(), GeneratePassword(); len(a) != 32 || a == b {
 		t.Error("GeneratePassword is not 32 random characters")
 	}
 }
