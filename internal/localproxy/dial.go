@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/adit-project/adit/internal/cork"
+	"github.com/adit-project/adit/internal/tlsbatch"
 	"github.com/adit-project/adit/internal/wsframe"
 )
 
@@ -112,7 +112,7 @@ func (e *engine) dialTransport(ctx context.Context, u *url.URL) (net.Conn, error
 	if u.Scheme != "wss" {
 		return nc, nil
 	}
-	tc, err := tlsHandshake(ctx, cork.New(nc), e.cfg.TLS, u.Hostname(), e.tlsSessions)
+	tc, err := tlsHandshake(ctx, tlsbatch.New(nc), e.cfg.TLS, u.Hostname(), e.tlsSessions)
 	if err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("tls handshake with %s: %w", addr, err)

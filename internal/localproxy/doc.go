@@ -54,7 +54,7 @@
 // local reader and TCP pushes back on the local applications. Frames are
 // taken one per connection per round (round robin), so a busy connection
 // cannot starve the others; up to 64 frames (512 KiB) go out per writev,
-// masked in place, without further copies (over TLS, internal/cork sends
+// masked in place, without further copies (over TLS, internal/tlsbatch sends
 // the records of one batch with one system call). The goroutine that queued a
 // frame writes one batch itself when no other write is in progress (no
 // handoff on the latency path) and leaves the rest to the writer

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/adit-project/adit/internal/localproxy"
-	"github.com/adit-project/adit/internal/testnet"
+	"github.com/adit-project/adit/internal/looptest"
 	"github.com/adit-project/adit/internal/tunnel"
 	"go.uber.org/goleak"
 )
@@ -150,7 +150,7 @@ func startPair(t testing.TB, r *fakeRelay, dst, src localproxy.Config) (s, d *pr
 // tcpServer runs handle for every connection until the test ends.
 func tcpServer(t testing.TB, network, address string, handle func(net.Conn)) net.Listener {
 	t.Helper()
-	return testnet.Serve(t, network, address, handle)
+	return looptest.Serve(t, network, address, handle)
 }
 
 // echoServer echoes every connection, after an optional greeting.

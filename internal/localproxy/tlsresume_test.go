@@ -7,15 +7,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/adit-project/adit/internal/testnet"
+	"github.com/adit-project/adit/internal/looptest"
 )
 
 // A reconnect resumes the previous TLS session: the engine keeps a session
 // cache across its connections.
 func TestTLSReconnectResumes(t *testing.T) {
-	cert, roots := testnet.TLSCert(t)
+	cert, roots := looptest.TLSCert(t)
 	srvCfg := &tls.Config{Certificates: []tls.Certificate{cert}}
-	ln := testnet.Serve(t, "tcp", "127.0.0.1:0", func(c net.Conn) {
+	ln := looptest.Serve(t, "tcp", "127.0.0.1:0", func(c net.Conn) {
 		sc := tls.Server(c, srvCfg)
 		if sc.Handshake() == nil {
 			sc.Write([]byte("x")) // the client reads the session ticket before this

@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/adit-project/adit/internal/cork"
+	"github.com/adit-project/adit/internal/tlsbatch"
 	"github.com/adit-project/adit/internal/wsframe"
 )
 
@@ -54,7 +54,7 @@ func (c *wsConn) writeBuffers(bufs *net.Buffers, timeout time.Duration) error {
 		c.deadline = now.Add(timeout)
 		c.Conn.SetWriteDeadline(c.deadline)
 	}
-	return cork.WriteBuffers(c.Conn, bufs)
+	return tlsbatch.WriteBuffers(c.Conn, bufs)
 }
 
 // writeClose writes a Close frame with code and reason (CloseNoStatus: an

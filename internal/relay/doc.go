@@ -61,7 +61,7 @@
 // What the socket does not take is queued for the writer, ahead of
 // anything queued meanwhile. A small frame with more frames of the same
 // read behind it is queued instead, so a burst still goes out in one
-// call. On TLS, internal/cork gathers the records of one write into one
+// call. On TLS, internal/tlsbatch gathers the records of one write into one
 // system call.
 //
 // Expiry timers (time.AfterFunc) call CloseTunnel. Shutdown waits for all

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/adit-project/adit/internal/cork"
+	"github.com/adit-project/adit/internal/tlsbatch"
 	"github.com/adit-project/adit/internal/trywrite"
 	"github.com/adit-project/adit/internal/wire"
 	"github.com/adit-project/adit/internal/wsframe"
@@ -284,7 +284,7 @@ func (o *outbox) run() {
 			}
 			return
 		}
-		_, err := cork.Write(o.conn, *b)
+		_, err := tlsbatch.Write(o.conn, *b)
 		putBuf(b)
 		if err != nil {
 			o.mu.Lock()

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/adit-project/adit/internal/testnet"
+	"github.com/adit-project/adit/internal/looptest"
 	"github.com/adit-project/adit/internal/trywrite"
 )
 
@@ -18,7 +18,7 @@ import (
 // connection with small socket buffers, and the other end.
 func outboxPair(t *testing.T) (*outbox, *net.TCPConn, chan error) {
 	t.Helper()
-	tc, ts := testnet.TCPPair(t)
+	tc, ts := looptest.TCPPair(t)
 	// Small, but not below two loopback segments (64 KiB each): a smaller
 	// receive buffer leaves TCP waiting on its persist timer.
 	tc.SetWriteBuffer(16 << 10)

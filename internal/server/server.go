@@ -19,10 +19,10 @@ import (
 
 	"github.com/adit-project/adit/internal/api"
 	"github.com/adit-project/adit/internal/console"
-	"github.com/adit-project/adit/internal/cork"
 	"github.com/adit-project/adit/internal/relay"
 	"github.com/adit-project/adit/internal/store"
 	"github.com/adit-project/adit/internal/store/sqlitestore"
+	"github.com/adit-project/adit/internal/tlsbatch"
 )
 
 // Server is a running tunneld.
@@ -138,7 +138,7 @@ func (s *Server) Serve(ctx context.Context, ln, dataLn net.Listener) error {
 		go func() {
 			defer wg.Done()
 			if s.tls != nil {
-				l = tls.NewListener(cork.Listener{Listener: l}, s.tls)
+				l = tls.NewListener(tlsbatch.Listener{Listener: l}, s.tls)
 			}
 			if err := hs.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				errc <- err

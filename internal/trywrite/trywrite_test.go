@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/adit-project/adit/internal/testnet"
+	"github.com/adit-project/adit/internal/looptest"
 )
 
 func TestWriterOnlyForSockets(t *testing.T) {
@@ -19,14 +19,14 @@ func TestWriterOnlyForSockets(t *testing.T) {
 	if NewWriter(a) != nil {
 		t.Fatal("NewWriter(net.Pipe) is not nil")
 	}
-	c, _ := testnet.TCPPair(t)
+	c, _ := looptest.TCPPair(t)
 	if NewWriter(c) == nil {
 		t.Fatal("NewWriter(TCP) is nil")
 	}
 }
 
 func TestWriteDeliversInOrder(t *testing.T) {
-	c, s := testnet.TCPPair(t)
+	c, s := looptest.TCPPair(t)
 	w := NewWriter(c)
 	n, err := w.Write([]byte("head:"), []byte("body:tail"))
 	if err != nil || n != 14 {
@@ -50,7 +50,7 @@ func TestWriteDeliversInOrder(t *testing.T) {
 
 // A full socket takes nothing and returns at once, without an error.
 func TestWriteNeverBlocks(t *testing.T) {
-	c, s := testnet.TCPPair(t)
+	c, s := looptest.TCPPair(t)
 	c.SetWriteBuffer(16 << 10)
 	s.SetReadBuffer(16 << 10)
 	chunk := bytes.Repeat([]byte{'x'}, 64<<10)
@@ -84,7 +84,7 @@ func TestWriteNeverBlocks(t *testing.T) {
 // An expired write deadline is not an error: nothing is written and the
 // caller's buffered path, which sets its own deadline, takes over.
 func TestWriteExpiredDeadline(t *testing.T) {
-	c, _ := testnet.TCPPair(t)
+	c, _ := looptest.TCPPair(t)
 	c.SetWriteDeadline(time.Now().Add(-time.Second))
 	if n, err := NewWriter(c).Write([]byte("x"), nil); n != 0 || err != nil {
 		t.Fatalf("Write after deadline = %d, %v; want 0, nil", n, err)
@@ -93,7 +93,7 @@ func TestWriteExpiredDeadline(t *testing.T) {
 
 // A reset connection reports the socket error.
 func TestWriteReportsSocketError(t *testing.T) {
-	c, s := testnet.TCPPair(t)
+	c, s := looptest.TCPPair(t)
 	s.SetLinger(0)
 	s.Close() // RST
 	var err error
@@ -110,7 +110,7 @@ func TestWriteReportsSocketError(t *testing.T) {
 // The relay calls Write for every message it forwards: it must not
 // allocate.
 func TestWriteDoesNotAllocate(t *testing.T) {
-	c, s := testnet.TCPPair(t)
+	c, s := looptest.TCPPair(t)
 	w := NewWriter(c)
 	hdr, body := []byte{0x82, 64}, make([]byte, 64)
 	drain := make(chan struct{})

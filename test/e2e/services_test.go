@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/adit-project/adit/internal/testnet"
+	"github.com/adit-project/adit/internal/looptest"
 )
 
 // tcpServer listens on 127.0.0.1 (port 0, or the given address) and runs
@@ -25,7 +25,7 @@ func tcpServer(t *testing.T, addr string, handle func(net.Conn)) net.Listener {
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
-	return testnet.Serve(t, "tcp", addr, handle)
+	return looptest.Serve(t, "tcp", addr, handle)
 }
 
 // echoServer greets every connection with greeting, then echoes.

@@ -1,4 +1,4 @@
-package cork
+package tlsbatch
 
 import (
 	"bytes"
@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/adit-project/adit/internal/testnet"
+	"github.com/adit-project/adit/internal/looptest"
 )
 
 // countingConn counts the write calls that reach the socket.
@@ -33,7 +33,7 @@ func tlsPair(t *testing.T, wrap bool) (*tls.Conn, *countingConn, *tls.Conn) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	cert, _ := testnet.TLSCert(t)
+	cert, _ := looptest.TLSCert(t)
 	srvc := make(chan *tls.Conn, 1)
 	go func() {
 		c, err := ln.Accept()

@@ -1,4 +1,4 @@
-// Package cork gathers the TLS records of one large write into one system
+// Package tlsbatch gathers the TLS records of one large write into one system
 // call. crypto/tls writes every record (at most 16 KiB of data) to the
 // connection under it with its own write call; a 64 KiB tunnel frame thus
 // costs four write system calls and up to four wake-ups of the process at
@@ -6,7 +6,7 @@
 // while corked, collects those records; Write uncorks and sends them with
 // one call. The cost is one copy of the records, which is much cheaper
 // than the system calls it saves.
-package cork
+package tlsbatch
 
 import (
 	"crypto/tls"
