@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/adit-project/adit/internal/tunnel"
 )
 
 // Decision is an Authorizer's answer for one action on one resource.
@@ -63,6 +65,7 @@ type Authorizer interface {
 type caller struct {
 	Identity
 	global map[string][]string
+	read   *tunnel.Tunnel // the tunnel as authorization read it, if it did
 }
 
 type callerKey struct{}

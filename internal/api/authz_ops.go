@@ -143,7 +143,22 @@ func (h *Handler) resourceOf(ctx context.Context, id string) (tunnel.Tunnel, err
 	if err != nil && !errors.Is(err, store.ErrClosed) {
 		return t, err
 	}
+	if err == nil {
+		if c := callerFrom(ctx); c != nil {
+			c.read = &t
+		}
+	}
 	return t, nil
+}
+
+// tunnelRead returns tunnel id as the call's authorization read it, or
+// reads it from the store: a read-only operation then answers from the
+// same read its policy decision saw, and reads the store once.
+func (h *Handler) tunnelRead(ctx context.Context, id string) (tunnel.Tunnel, error) {
+	if c := callerFrom(ctx); c != nil && c.read != nil && c.read.ID == id {
+		return *c.read, nil
+	}
+	return h.cfg.Store.Tunnel(ctx, id)
 }
 
 // arnOf is the tunnel's ARN, or the ARN it would have when it does not

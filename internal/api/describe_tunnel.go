@@ -15,7 +15,7 @@ func (in *describeTunnelInput) validate() error {
 
 // describeTunnel returns the tunnel as seen now.
 func (h *Handler) describeTunnel(ctx context.Context, in *describeTunnelInput) (*describeTunnelOutput, error) {
-	t, err := h.cfg.Store.Tunnel(ctx, *in.TunnelID)
+	t, err := h.tunnelRead(ctx, *in.TunnelID)
 	if err != nil {
 		return nil, fromStore(err, *in.TunnelID)
 	}

@@ -51,7 +51,7 @@ func modesOf(clientMode string) []tunnel.Mode {
 // replaces the stored one and receives the new destination token.
 func (h *Handler) rotateAccessToken(ctx context.Context, in *rotateInput) (*rotateOutput, error) {
 	id := *in.TunnelID
-	t, err := h.cfg.Store.Tunnel(ctx, id)
+	t, err := h.tunnelRead(ctx, id)
 	if err != nil {
 		return nil, fromStore(err, id)
 	}

@@ -88,7 +88,7 @@ func (h *Handler) tunnelByARN(ctx context.Context, arn string) (tunnel.Tunnel, e
 	if !ok || !isTunnelID(id) {
 		return tunnel.Tunnel{}, newError(codeResourceNotFound, "resource %s not found", quote(arn))
 	}
-	t, err := h.cfg.Store.Tunnel(ctx, id)
+	t, err := h.tunnelRead(ctx, id)
 	if err != nil {
 		return t, fromStore(err, id)
 	}
