@@ -41,20 +41,29 @@ type auditEvent struct {
 	} `json:"userIdentity"`
 }
 
-// readAudit waits (bounded) until the log holds an event accepted by
-// last, then returns every event.
-func readAudit(t *testing.T, path string, last func(auditEvent) bool) []auditEvent {
+// readAudit waits (bounded) until the log holds an event of each of the
+// names (events of one connection are written as they happen, so their
+// order across components is not fixed), then returns every event.
+func readAudit(t *testing.T, path string, names ...string) []auditEvent {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		evs := parseAudit(t, path)
+		seen := map[string]bool{}
 		for _, e := range evs {
-			if last(e) {
-				return evs
+			seen[e.EventName] = true
+		}
+		missing := 0
+		for _, n := range names {
+			if !seen[n] {
+				missing++
 			}
 		}
+		if missing == 0 {
+			return evs
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("audit log %s: the awaited event never came; it holds %d events", path, len(evs))
+			t.Fatalf("audit log %s: %d of the events %v never came; it holds %d events", path, missing, names, len(evs))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -112,7 +121,8 @@ func TestAuditLogEveryEventKind(t *testing.T) {
 	sent := dataPlaneSession(t, in, src)
 	mqttWrongPassword(t, in.Server.MQTTAddr())
 
-	evs := readAudit(t, path, func(e auditEvent) bool { return e.EventName == "MqttAuthenticationFailure" })
+	evs := readAudit(t, path, "ListTunnels", "OpenTunnel", "TunnelConnect", "TunnelConnectRejected",
+		"TunnelDisconnect", "MqttAuthenticationFailure")
 	raw, _ := os.ReadFile(path)
 	for _, tok := range []string{src, dst, "wrong-secret"} {
 		if strings.Contains(string(raw), tok) {
