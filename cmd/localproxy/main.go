@@ -31,6 +31,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -99,7 +100,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if stdio {
 		return runStdio(ctx, cfg, stdioService, log, os.Stdin, stdout)
 	}
-	err = localproxy.Run(ctx, cfg)
+	return exitStatus(ctx, log, localproxy.Run(ctx, cfg))
+}
+
+// exitStatus maps the end of a proxy run to the exit status: 0 when it
+// ended normally or on a signal, 2 for invalid options, 1 for any other
+// failure (logged at fatal level).
+func exitStatus(ctx context.Context, log *slog.Logger, err error) int {
 	switch {
 	case err == nil, errors.Is(err, context.Canceled):
 		return 0

@@ -55,17 +55,7 @@ func checkStdio(cfg *localproxy.Config) error {
 }
 
 // runStdio carries one connection of service over the process's stdin and
-// stdout and returns the exit status: 0 when the stream ended normally or
-// on a signal, 1 for failures, 2 for invalid options.
+// stdout and returns the exit status (see exitStatus).
 func runStdio(ctx context.Context, cfg localproxy.Config, service string, log *slog.Logger, stdin io.Reader, stdout io.Writer) int {
-	err := localproxy.RunStdio(ctx, cfg, service, stdin, stdout)
-	switch {
-	case err == nil, errors.Is(err, context.Canceled):
-		return 0
-	case errors.Is(err, localproxy.ErrInvalidConfig):
-		log.Log(ctx, localproxy.LevelFatal, err.Error())
-		return 2
-	}
-	log.Log(ctx, localproxy.LevelFatal, err.Error())
-	return 1
+	return exitStatus(ctx, log, localproxy.RunStdio(ctx, cfg, service, stdin, stdout))
 }
