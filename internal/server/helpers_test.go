@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -19,6 +18,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/adit-project/adit/internal/server"
+	"github.com/adit-project/adit/internal/servertest"
 	"github.com/adit-project/adit/internal/sigv4"
 	"github.com/adit-project/adit/internal/wire"
 )
@@ -81,33 +81,10 @@ func listen(t *testing.T) net.Listener {
 // plain HTTP, or a URL) and decodes the answer.
 func call(t *testing.T, c *http.Client, addr, op string, in any, out any) (int, string) {
 	t.Helper()
-	body, _ := json.Marshal(in)
 	if !strings.Contains(addr, "://") {
 		addr = "http://" + addr
 	}
-	r, _ := http.NewRequest(http.MethodPost, addr+"/", bytes.NewReader(body))
-	r.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	r.Header.Set("X-Amz-Target", "IoTSecuredTunneling."+op)
-	sigv4.Sign(r, body, testKey, "us-east-1", sigv4.DefaultService, time.Now())
-	resp, err := c.Do(r)
-	if err != nil {
-		t.Fatalf("%s: %v", op, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		var e struct {
-			Type string `json:"__type"`
-		}
-		json.Unmarshal(raw, &e)
-		return resp.StatusCode, e.Type
-	}
-	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			t.Fatalf("%s: decode %q: %v", op, raw, err)
-		}
-	}
-	return resp.StatusCode, ""
+	return servertest.Call(t, c, addr, testKey, "us-east-1", op, in, out)
 }
 
 // openResult is the part of OpenTunnel's answer these tests use.

@@ -132,15 +132,24 @@ func trustingTransport(t testing.TB, caFile string) *http.Transport {
 // AWS error code (empty on success).
 func (in *Instance) Call(t testing.TB, op string, req, out any) (int, string) {
 	t.Helper()
+	return Call(t, in.Client, in.URL, in.Key, in.Region, op, req, out)
+}
+
+// Call sends one API operation to the tunneld at url (e.g.
+// http://127.0.0.1:8080) with client c, signed with key for region, and
+// decodes the JSON response into out (when non-nil). It returns the HTTP
+// status and the AWS error code (empty on success).
+func Call(t testing.TB, c *http.Client, url string, key sigv4.Key, region, op string, req, out any) (int, string) {
+	t.Helper()
 	body, err := json.Marshal(req)
 	if err != nil {
 		t.Fatalf("servertest: marshal %s: %v", op, err)
 	}
-	r, _ := http.NewRequest(http.MethodPost, in.URL+"/", bytes.NewReader(body))
+	r, _ := http.NewRequest(http.MethodPost, url+"/", bytes.NewReader(body))
 	r.Header.Set("Content-Type", "application/x-amz-json-1.1")
 	r.Header.Set("X-Amz-Target", "IoTSecuredTunneling."+op)
-	sigv4.Sign(r, body, in.Key, in.Region, "IoTSecuredTunneling", time.Now())
-	resp, err := in.Client.Do(r)
+	sigv4.Sign(r, body, key, region, "IoTSecuredTunneling", time.Now())
+	resp, err := c.Do(r)
 	if err != nil {
 		t.Fatalf("servertest: %s: %v", op, err)
 	}
