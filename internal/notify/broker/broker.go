@@ -19,7 +19,6 @@ import (
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
-	"github.com/mochi-mqtt/server/v2/listeners"
 )
 
 // Config configures the embedded broker.
@@ -69,6 +68,7 @@ type Broker struct {
 	cfg  Config
 	srv  *mqtt.Server
 	ln   *limitListener
+	ml   *mqttListener
 	hook *authHook
 	m    counters
 
@@ -153,7 +153,8 @@ func (b *Broker) listen() error {
 		}
 		ln = tls.NewListener(b.ln, t)
 	}
-	if err := b.srv.AddListener(listeners.NewNet("tcp", ln)); err != nil {
+	b.ml = &mqttListener{id: "tcp", ln: ln, cap: b.ln}
+	if err := b.srv.AddListener(b.ml); err != nil {
 		raw.Close()
 		return fmt.Errorf("mqtt broker listen: %w", err)
 	}
@@ -178,8 +179,8 @@ func (b *Broker) Close() error {
 		b.closed = true
 		b.reloadMu.Unlock()
 		b.watching.Wait() // the poller and disconnects started by Reload
+		b.ml.shutdown(b.srv)
 		b.err = b.srv.Close()
-		b.ln.closeAll() // connections that never completed CONNECT
 	})
 	return b.err
 }
