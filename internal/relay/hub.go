@@ -226,6 +226,17 @@ func (h *hub) shutdown() []*peer {
 	return all
 }
 
+// ids returns the ids of the tunnels with attached peers.
+func (h *hub) ids() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ids := make([]string, 0, len(h.tunnels))
+	for id := range h.tunnels {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
 // count returns the number of tunnels with attached peers.
 func (h *hub) count() int {
 	h.mu.Lock()

@@ -40,9 +40,12 @@ var (
 	rejThrottled        = &rejection{http.StatusTooManyRequests, "Too many failed connection attempts", "throttled", false}
 	rejUnavailable      = &rejection{http.StatusServiceUnavailable, "Service unavailable", "unavailable", false}
 	rejServerError      = &rejection{http.StatusServiceUnavailable, "Service unavailable", "server_error", false}
+	rejForbidden        = &rejection{http.StatusForbidden, "Forbidden", "cluster_forbidden", false}
+	rejNotOwner         = &rejection{http.StatusMisdirectedRequest, "Tunnel is relayed by another node", "not_owner", false}
 	rejectionsByMetrics = []*rejection{rejTooLarge, rejBadPath, rejNotWebSocket, rejBadMode, rejNoToken, rejManyTokens,
 		rejBadToken, rejBadClientToken, rejNoSubprotocol, rejTokenInvalid, rejTokenUsed, rejClientMismatch,
-		rejClientInUse, rejTunnelClosed, rejRateLimited, rejThrottled, rejUnavailable, rejServerError}
+		rejClientInUse, rejTunnelClosed, rejRateLimited, rejThrottled, rejUnavailable, rejServerError,
+		rejForbidden, rejNotOwner}
 )
 
 // admitRejection maps an Authenticator or hub error to its rejection.

@@ -66,6 +66,10 @@ type Config struct {
 	// (http.Server.MaxHeaderBytes; its default is larger).
 	MaxRequestBytes int
 
+	// Cluster, when set, makes the relay one node of several sharing a
+	// store: it routes each claimed peer to its tunnel's owner node.
+	Cluster Cluster
+
 	// OnEvent, when set, is told about every upgrade accepted or refused
 	// and every attached peer that leaves (for the audit log). It is
 	// called on the connection's goroutine and must not block.
@@ -113,6 +117,9 @@ type Server struct {
 
 	// wg counts ServeHTTP calls and peer goroutines.
 	wg sync.WaitGroup
+	// baseCtx ends when Shutdown starts; forwarded connections end with it.
+	baseCtx  context.Context
+	stopBase context.CancelFunc
 
 	mu       sync.Mutex
 	draining bool
@@ -156,6 +163,7 @@ func New(cfg Config) (*Server, error) {
 		live:       make(map[*peer]struct{}),
 	}
 	s.hub = newHub(s, 2*cfg.HandshakeTimeout+time.Minute)
+	s.baseCtx, s.stopBase = context.WithCancel(context.Background())
 	return s, nil
 }
 
@@ -206,6 +214,18 @@ func (s *Server) Revoke(id string, m tunnel.Mode) {
 	}
 }
 
+// Release closes both peers of tunnel id with 1001 "going away", as a
+// shutdown does: another node relays the tunnel now, and the clients
+// reconnect to it.
+func (s *Server) Release(id string) {
+	for _, p := range s.hub.closeTunnel(id) {
+		p.closeWith(reasonShutdown)
+	}
+}
+
+// Tunnels returns the ids of the tunnels that have a peer attached here.
+func (s *Server) Tunnels() []string { return s.hub.ids() }
+
 // Shutdown refuses new upgrades with 503, closes every peer with 1001
 // "going away" and waits until all of the Server's goroutines have
 // exited. If ctx ends first it closes the remaining connections at once,
@@ -214,6 +234,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.draining = true
 	s.mu.Unlock()
+	s.stopBase()
 	for _, p := range s.hub.shutdown() {
 		p.closeWith(reasonShutdown)
 	}

@@ -38,6 +38,9 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request) {
 		s.reject(w, r, channelID, s.failed(rej, ip, now))
 		return
 	}
+	if s.cfg.Cluster != nil && s.serveForwarded(w, r, hs, channelID) {
+		return
+	}
 	if !s.attempts.allow(tunnel.HashToken(hs.token), now) {
 		s.reject(w, r, channelID, rejRateLimited)
 		return
@@ -49,11 +52,21 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request) {
 	if err == nil && !g.ExpiresAt.IsZero() && !now.Before(g.ExpiresAt) {
 		err = ErrTunnelClosed
 	}
-	if err == nil {
-		err = s.hub.admit(g.TunnelID, hs.mode, gen)
-	}
 	if err != nil {
 		s.refuse(w, r, channelID, ip, now, err)
+		return
+	}
+	if s.cfg.Cluster != nil && s.routeClaimed(ctx, w, r, hs.mode, g, channelID) {
+		return
+	}
+	s.admitAndUpgrade(ctx, w, r, hs, g, gen, channelID)
+}
+
+// admitAndUpgrade upgrades a claimed handshake unless the tunnel was
+// closed or the token revoked since generation gen.
+func (s *Server) admitAndUpgrade(ctx context.Context, w http.ResponseWriter, r *http.Request, hs *handshake, g Grant, gen uint64, channelID string) {
+	if err := s.hub.admit(g.TunnelID, hs.mode, gen); err != nil {
+		s.refuse(w, r, channelID, remoteIP(r), s.cfg.Now(), err)
 		return
 	}
 	deadline, _ := ctx.Deadline()
