@@ -19,24 +19,36 @@ type Cluster interface {
 	// belongs to r's token and mode, and returns the grant that node
 	// claimed and the client's own address. An error means r claims to be
 	// forwarded but is not authentic: it is refused.
-	Forwarded(r *http.Request, m tunnel.Mode) (g Grant, clientAddr string, ok bool, err error)
-	// Route returns whether this node relays tunnel id, making it the
-	// owner when no live node owns it. For a forwarded request (forwarded
-	// set) it never hands ownership elsewhere; it reports false when
-	// another node owns the tunnel.
-	Route(ctx context.Context, id string, forwarded bool) (local bool, err error)
-	// Forward hands the claimed upgrade r of mode m to the tunnel's owner
-	// and, once the owner accepted it, relays the connection's bytes both
-	// ways until either side ends or ctx ends. It answers the client
-	// itself (the owner's response, or a refusal). ErrNotOwner means the
-	// owner changed before the upgrade was forwarded and nothing was
-	// written: the caller routes again.
-	Forward(ctx context.Context, w http.ResponseWriter, r *http.Request, m tunnel.Mode, g Grant) error
+	Forwarded(r *http.Request, h Handoff) (g Grant, clientAddr string, ok bool, err error)
+	// Route returns the address of the node that relays tunnel id, or ""
+	// when it is this node; this node becomes the owner when no live node
+	// owns the tunnel. A closed or unknown tunnel is ErrTunnelClosed.
+	Route(ctx context.Context, id string) (owner string, err error)
+	// Forward hands the claimed upgrade r to the tunnel's owner and, once
+	// the owner accepted it, relays the connection's bytes both ways until
+	// either side ends or ctx ends. It answers the client itself (the
+	// owner's response) and returns nil, or returns ErrNotOwner or
+	// ErrOwnerUnreachable having written nothing.
+	Forward(ctx context.Context, w http.ResponseWriter, r *http.Request, h Handoff) error
 }
 
-// ErrNotOwner is returned by Cluster.Forward when the node it forwarded to
-// no longer owns the tunnel.
-var ErrNotOwner = errors.New("node does not own the tunnel")
+// Handoff describes a claimed upgrade being routed.
+type Handoff struct {
+	Mode  tunnel.Mode
+	Token tunnel.TokenHash // of the access token the client presented
+	Grant Grant            // the claim's result; zero in Forwarded
+	Owner string           // the owner's address, for Forward
+}
+
+// Errors of Cluster.Forward that leave the answer to the relay.
+var (
+	// ErrNotOwner: the node forwarded to no longer owns the tunnel; the
+	// relay routes again.
+	ErrNotOwner = errors.New("node does not own the tunnel")
+	// ErrOwnerUnreachable: the owner could not be reached; the client gets
+	// 503 and retries (the owner's lease runs out if it is dead).
+	ErrOwnerUnreachable = errors.New("owner node unreachable")
+)
 
 // maxRoutes bounds how often a handshake is routed again after the owner
 // changed under it.
@@ -45,24 +57,26 @@ const maxRoutes = 3
 // routeClaimed sends a claimed upgrade to the tunnel's owner. It returns
 // true when the request was answered (forwarded or refused) and false
 // when this node relays the tunnel.
-func (s *Server) routeClaimed(ctx context.Context, w http.ResponseWriter, r *http.Request, m tunnel.Mode, g Grant, channelID string) bool {
+func (s *Server) routeClaimed(ctx context.Context, w http.ResponseWriter, r *http.Request, hs *handshake, g Grant, channelID string) bool {
 	for range maxRoutes {
-		local, err := s.cfg.Cluster.Route(ctx, g.TunnelID, false)
+		owner, err := s.cfg.Cluster.Route(ctx, g.TunnelID)
 		if err != nil {
 			s.log.Error("route tunnel", "tunnel_id", g.TunnelID, "channel_id", channelID, "err", err)
 			s.reject(w, r, channelID, s.unavailableFor(err))
 			return true
 		}
-		if local {
+		if owner == "" {
 			return false
 		}
-		err = s.cfg.Cluster.Forward(s.baseCtx, w, r, m, g)
-		if !errors.Is(err, ErrNotOwner) {
-			if err != nil {
-				s.log.Info("forward peer", "tunnel_id", g.TunnelID, "channel_id", channelID, "err", err)
-			}
-			return true
+		h := Handoff{Mode: hs.mode, Token: tunnel.HashToken(hs.token), Grant: g, Owner: owner}
+		switch err = s.cfg.Cluster.Forward(s.baseCtx, w, r, h); {
+		case errors.Is(err, ErrNotOwner):
+			continue
+		case errors.Is(err, ErrOwnerUnreachable):
+			s.log.Warn("forward peer", "tunnel_id", g.TunnelID, "owner", owner, "channel_id", channelID, "err", err)
+			s.reject(w, r, channelID, rejUnavailable)
 		}
+		return true
 	}
 	s.reject(w, r, channelID, rejUnavailable)
 	return true
@@ -80,7 +94,7 @@ func (s *Server) unavailableFor(err error) *rejection {
 // serveForwarded serves an upgrade another node forwarded after claiming
 // its token. It returns false when r was not forwarded.
 func (s *Server) serveForwarded(w http.ResponseWriter, r *http.Request, hs *handshake, channelID string) bool {
-	g, client, ok, err := s.cfg.Cluster.Forwarded(r, hs.mode)
+	g, client, ok, err := s.cfg.Cluster.Forwarded(r, Handoff{Mode: hs.mode, Token: tunnel.HashToken(hs.token)})
 	if err != nil {
 		s.log.Warn("forwarded upgrade refused", "remote_addr", r.RemoteAddr, "err", err)
 		s.reject(w, r, channelID, rejForbidden)
@@ -94,12 +108,12 @@ func (s *Server) serveForwarded(w http.ResponseWriter, r *http.Request, hs *hand
 	gen := s.hub.generation()
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.HandshakeTimeout)
 	defer cancel()
-	local, err := s.cfg.Cluster.Route(ctx, g.TunnelID, true)
+	owner, err := s.cfg.Cluster.Route(ctx, g.TunnelID)
 	switch {
 	case err != nil:
 		s.log.Error("route forwarded tunnel", "tunnel_id", g.TunnelID, "channel_id", channelID, "err", err)
 		s.reject(w, r, channelID, s.unavailableFor(err))
-	case !local:
+	case owner != "": // never forwarded twice: the first node routes again
 		s.reject(w, r, channelID, rejNotOwner)
 	case !g.ExpiresAt.IsZero() && !s.cfg.Now().Before(g.ExpiresAt):
 		s.reject(w, r, channelID, rejTunnelClosed)

@@ -56,7 +56,7 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, channelID, ip, now, err)
 		return
 	}
-	if s.cfg.Cluster != nil && s.routeClaimed(ctx, w, r, hs.mode, g, channelID) {
+	if s.cfg.Cluster != nil && s.routeClaimed(ctx, w, r, hs, g, channelID) {
 		return
 	}
 	s.admitAndUpgrade(ctx, w, r, hs, g, gen, channelID)

@@ -1,0 +1,152 @@
+package cluster
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/adit-project/adit/internal/store"
+	"github.com/adit-project/adit/internal/tunnel"
+)
+
+// Defaults of Config.
+const (
+	DefaultLease     = 3 * time.Second
+	DefaultReconcile = 5 * time.Second
+)
+
+// Relay is what the node needs of the local relay.
+type Relay interface {
+	CloseTunnel(id string, expired bool)
+	Revoke(id string, m tunnel.Mode)
+	Release(id string)
+	Tunnels() []string
+}
+
+// Config configures a Node.
+type Config struct {
+	// NodeID names this node; Advertise is where other nodes reach its
+	// data-plane listener (host:port). Both required.
+	NodeID    string
+	Advertise string
+	// Secret authenticates forwarded upgrades between nodes. Empty: this
+	// node neither forwards nor accepts forwarded peers (peers reaching it
+	// for a tunnel another node relays get 503).
+	Secret []byte
+	// DialTLS, when set, is used to reach other nodes (their listeners
+	// speak TLS).
+	DialTLS *tls.Config
+	// Store is the shared store; Tunnels reads tunnels from it.
+	Store   store.Cluster
+	Tunnels store.Store
+	// EmbeddedBroker: this node runs its own MQTT broker, which is refused
+	// when other nodes are alive (their devices would not hear it).
+	EmbeddedBroker bool
+	// Lease is how long the node counts as alive after a heartbeat
+	// (default 3 s; it heartbeats every third of it). Reconcile is the
+	// period of the fallback check of local tunnels against the store
+	// (default 5 s).
+	Lease     time.Duration
+	Reconcile time.Duration
+	Logger    *slog.Logger
+	Now       func() time.Time
+}
+
+// Node is this process's membership of the cluster. It implements
+// relay.Cluster.
+type Node struct {
+	cfg     Config
+	log     *slog.Logger
+	relay   Relay
+	spliced atomic.Int64 // forwarded connections being copied
+
+	stop context.CancelFunc
+	wg   sync.WaitGroup
+	once sync.Once
+}
+
+// New validates cfg. The node does nothing until Start.
+func New(cfg Config) (*Node, error) {
+	if cfg.NodeID == "" || cfg.Advertise == "" || cfg.Store == nil || cfg.Tunnels == nil {
+		return nil, errors.New("cluster: NodeID, Advertise, Store and Tunnels are required")
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = DefaultLease
+	}
+	if cfg.Reconcile <= 0 {
+		cfg.Reconcile = DefaultReconcile
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Node{cfg: cfg, log: cfg.Logger.With("node_id", cfg.NodeID)}, nil
+}
+
+// Start registers the node, refuses to join when an embedded MQTT broker
+// would split the cluster's notifications, and starts the heartbeat,
+// watch and reconcile loops, which act on r.
+func (n *Node) Start(ctx context.Context, r Relay) error {
+	n.relay = r
+	me := store.Node{ID: n.cfg.NodeID, Addr: n.cfg.Advertise, EmbeddedBroker: n.cfg.EmbeddedBroker}
+	if err := n.cfg.Store.Heartbeat(ctx, me, n.cfg.Lease); err != nil {
+		return fmt.Errorf("cluster: register node: %w", err)
+	}
+	if err := n.checkBrokers(ctx); err != nil {
+		n.cfg.Store.Leave(ctx, n.cfg.NodeID)
+		return err
+	}
+	loops, stop := context.WithCancel(context.Background())
+	n.stop = stop
+	n.wg.Go(func() { n.heartbeat(loops, me) })
+	n.wg.Go(func() { n.watch(loops) })
+	n.wg.Go(func() { n.reconcileLoop(loops) })
+	n.log.Info("cluster node started", "advertise", n.cfg.Advertise, "lease", n.cfg.Lease)
+	return nil
+}
+
+// checkBrokers refuses an embedded broker beside other live nodes, and
+// any node beside one with an embedded broker.
+func (n *Node) checkBrokers(ctx context.Context) error {
+	nodes, err := n.cfg.Store.Nodes(ctx)
+	if err != nil {
+		return fmt.Errorf("cluster: list nodes: %w", err)
+	}
+	for _, o := range nodes {
+		if o.ID == n.cfg.NodeID {
+			continue
+		}
+		if n.cfg.EmbeddedBroker || o.EmbeddedBroker {
+			return fmt.Errorf("cluster: node %q (%s) is already running on this database; several nodes need one external MQTT broker (--mqtt-url) instead of embedded ones", o.ID, o.Addr)
+		}
+	}
+	return nil
+}
+
+// Stop ends the loops and leaves the cluster: the tunnels this node owns
+// are released at once, so their peers, reconnecting elsewhere once the
+// relay closes them, need not wait for the lease to run out. Call it
+// before the relay's Shutdown.
+func (n *Node) Stop(ctx context.Context) error {
+	var err error
+	n.once.Do(func() {
+		if n.stop != nil {
+			n.stop()
+		}
+		n.wg.Wait()
+		if err = n.cfg.Store.Leave(ctx, n.cfg.NodeID); err != nil {
+			err = fmt.Errorf("cluster: leave: %w", err)
+		}
+	})
+	return err
+}
+
+// Forwarding returns the number of forwarded connections being copied.
+func (n *Node) Forwarding() int64 { return n.spliced.Load() }
