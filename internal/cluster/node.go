@@ -31,7 +31,7 @@ type Relay interface {
 // Config configures a Node.
 type Config struct {
 	// NodeID names this node; Advertise is where other nodes reach its
-	// data-plane listener (host:port). Both required.
+	// data-plane listener (host:port). Start may set them instead.
 	NodeID    string
 	Advertise string
 	// Secret authenticates forwarded upgrades between nodes. Empty: this
@@ -72,8 +72,8 @@ type Node struct {
 
 // New validates cfg. The node does nothing until Start.
 func New(cfg Config) (*Node, error) {
-	if cfg.NodeID == "" || cfg.Advertise == "" || cfg.Store == nil || cfg.Tunnels == nil {
-		return nil, errors.New("cluster: NodeID, Advertise, Store and Tunnels are required")
+	if cfg.Store == nil || cfg.Tunnels == nil {
+		return nil, errors.New("cluster: Store and Tunnels are required")
 	}
 	if cfg.Lease <= 0 {
 		cfg.Lease = DefaultLease
@@ -87,14 +87,25 @@ func New(cfg Config) (*Node, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Node{cfg: cfg, log: cfg.Logger.With("node_id", cfg.NodeID)}, nil
+	return &Node{cfg: cfg, log: cfg.Logger}, nil
 }
 
-// Start registers the node, refuses to join when an embedded MQTT broker
-// would split the cluster's notifications, and starts the heartbeat,
-// watch and reconcile loops, which act on r.
-func (n *Node) Start(ctx context.Context, r Relay) error {
+// Start registers the node as id (when Config.NodeID is empty) reachable
+// at advertise (when Config.Advertise is empty), refuses to join when an
+// embedded MQTT broker would split the cluster's notifications, and
+// starts the heartbeat, watch and reconcile loops, which act on r.
+func (n *Node) Start(ctx context.Context, r Relay, id, advertise string) error {
+	if n.cfg.NodeID == "" {
+		n.cfg.NodeID = id
+	}
+	if n.cfg.Advertise == "" || n.cfg.Advertise == "pending" {
+		n.cfg.Advertise = advertise
+	}
+	if n.cfg.NodeID == "" || n.cfg.Advertise == "" {
+		return errors.New("cluster: node id and advertised address are required")
+	}
 	n.relay = r
+	n.log = n.log.With("node_id", n.cfg.NodeID)
 	me := store.Node{ID: n.cfg.NodeID, Addr: n.cfg.Advertise, EmbeddedBroker: n.cfg.EmbeddedBroker}
 	if err := n.cfg.Store.Heartbeat(ctx, me, n.cfg.Lease); err != nil {
 		return fmt.Errorf("cluster: register node: %w", err)

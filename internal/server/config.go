@@ -128,6 +128,24 @@ type Config struct {
 	// "$aws/things/%s/tunnels/notify").
 	MQTTTopic string
 
+	// NodeID names this node when the store is shared by several nodes
+	// (default: the host name and the advertised port).
+	NodeID string
+	// ClusterAdvertise is HOST:PORT where other nodes reach this node's
+	// data-plane listener (default: its bound address, an unspecified host
+	// replaced by the host name).
+	ClusterAdvertise string
+	// ClusterSecret authenticates nodes to each other when they forward
+	// peers (at least 16 bytes; the same on every node). Without it the
+	// peers of one tunnel meet only when they reach the same node.
+	ClusterSecret string
+	// ClusterCA verifies the TLS certificates of other nodes (PEM);
+	// empty: not verified (the secret still authenticates them).
+	ClusterCA string
+	// ClusterLease is how long a node that stops heartbeating stays owner
+	// of its tunnels (default 3s).
+	ClusterLease time.Duration
+
 	// Logger receives all logs (nil = discard).
 	Logger *slog.Logger
 }
@@ -212,5 +230,6 @@ func (c *Config) validate() error {
 		errs = append(errs, errors.New("durations must not be negative"))
 	}
 	errs = append(errs, c.validateMQTT()...)
+	errs = append(errs, c.validateCluster()...)
 	return errors.Join(errs...)
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/adit-project/adit/internal/api"
+	"github.com/adit-project/adit/internal/cluster"
 	"github.com/adit-project/adit/internal/console"
 	"github.com/adit-project/adit/internal/relay"
 	"github.com/adit-project/adit/internal/store"
@@ -32,6 +33,7 @@ type Server struct {
 	store   store.Store
 	api     *api.Handler
 	relay   *relay.Server
+	node    *cluster.Node // nil unless the store is shared
 	console *console.Console
 	tls     *tls.Config
 	keys    Credentials
@@ -124,6 +126,19 @@ func (s *Server) Serve(ctx context.Context, ln, dataLn net.Listener) error {
 		}
 		return fmt.Errorf("mqtt: %w", err)
 	}
+	dataAddr := ln.Addr()
+	if dataLn != nil {
+		dataAddr = dataLn.Addr()
+	}
+	if err := s.startCluster(ctx, dataAddr); err != nil {
+		ln.Close()
+		if dataLn != nil {
+			dataLn.Close()
+		}
+		cancel()
+		wg.Wait()
+		return err
+	}
 	errc := make(chan error, 2)
 	unauthCap := s.unauthCap()
 	serve := func(l net.Listener, h http.Handler, name string) {
@@ -205,6 +220,9 @@ func (s *Server) shutdown() error {
 	defer cancel()
 	var errs []error
 	s.console.Close() // ends browser terminals; their sources are relay peers
+	if err := s.stopCluster(ctx); err != nil { // release owned tunnels first
+		errs = append(errs, err)
+	}
 	if err := s.relay.Shutdown(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("shut down relay: %w", err))
 	}

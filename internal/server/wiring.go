@@ -17,8 +17,16 @@ import (
 
 // build creates the relay and the API over the open store.
 func (s *Server) build() error {
+	if err := s.buildCluster(); err != nil {
+		return fmt.Errorf("build cluster: %w", err)
+	}
+	var rc relay.Cluster
+	if s.node != nil {
+		rc = s.node
+	}
 	var err error
 	s.relay, err = relay.New(relay.Config{
+		Cluster:        rc,
 		Auth:           authAdapter{s.store},
 		States:         stateAdapter{s.store},
 		Logger:         s.log.With("component", "relay"),
