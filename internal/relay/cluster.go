@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/adit-project/adit/internal/tunnel"
 )
@@ -54,11 +55,19 @@ var (
 // changed under it.
 const maxRoutes = 3
 
+// unreachableRetry is the pause before routing again when the owner could
+// not be reached. The handshake waits, up to its timeout, rather than
+// failing: when the owner died, its lease runs out within seconds and the
+// next Route makes a live node the owner, so the client connects at the
+// first attempt instead of backing off.
+const unreachableRetry = 250 * time.Millisecond
+
 // routeClaimed sends a claimed upgrade to the tunnel's owner. It returns
 // true when the request was answered (forwarded or refused) and false
 // when this node relays the tunnel.
 func (s *Server) routeClaimed(ctx context.Context, w http.ResponseWriter, r *http.Request, hs *handshake, g Grant, channelID string) bool {
-	for range maxRoutes {
+	moved, warned := 0, false
+	for {
 		owner, err := s.cfg.Cluster.Route(ctx, g.TunnelID)
 		if err != nil {
 			s.log.Error("route tunnel", "tunnel_id", g.TunnelID, "channel_id", channelID, "err", err)
@@ -69,17 +78,29 @@ func (s *Server) routeClaimed(ctx context.Context, w http.ResponseWriter, r *htt
 			return false
 		}
 		h := Handoff{Mode: hs.mode, Token: tunnel.HashToken(hs.token), Grant: g, Owner: owner}
-		switch err = s.cfg.Cluster.Forward(s.baseCtx, w, r, h); {
-		case errors.Is(err, ErrNotOwner):
+		err = s.cfg.Cluster.Forward(s.baseCtx, w, r, h)
+		switch {
+		case errors.Is(err, ErrNotOwner) && moved < maxRoutes:
+			moved++
 			continue
 		case errors.Is(err, ErrOwnerUnreachable):
-			s.log.Warn("forward peer", "tunnel_id", g.TunnelID, "owner", owner, "channel_id", channelID, "err", err)
+			if !warned {
+				s.log.Warn("owner node unreachable; waiting for it or for its lease to run out", "tunnel_id", g.TunnelID, "owner", owner, "channel_id", channelID, "err", err)
+				warned = true
+			}
+			t := time.NewTimer(unreachableRetry)
+			select {
+			case <-t.C:
+				continue
+			case <-ctx.Done():
+				t.Stop()
+			}
+			fallthrough
+		case errors.Is(err, ErrNotOwner):
 			s.reject(w, r, channelID, rejUnavailable)
 		}
 		return true
 	}
-	s.reject(w, r, channelID, rejUnavailable)
-	return true
 }
 
 // unavailableFor maps a routing failure to its rejection: a closed or
