@@ -67,7 +67,7 @@ func Shared(tb testing.TB) *Server {
 func (s *Server) NewDatabase(tb testing.TB) string {
 	tb.Helper()
 	name := fmt.Sprintf("t_%d", s.dbs.Add(1))
-	if err := s.admin(tb.Context(), "CREATE DATABASE "+name); err != nil {
+	if err := s.admin(tb.Context(), "CREATE DATABASE "+name+" STRATEGY = FILE_COPY"); err != nil {
 		tb.Fatalf("pgtest: create database: %v", err)
 	}
 	tb.Cleanup(func() {
