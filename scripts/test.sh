@@ -18,11 +18,19 @@ command -v file >/dev/null 2>&1 || need_apt+=(file)
 command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need_apt+=(haproxy)
 # Package tests: systemd-analyze verifies the units.
 command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
+# PostgreSQL 15 for the pgstore tests (internal/pgtest runs its own server
+# from these binaries; the package's default cluster is not used).
+[ -x /usr/lib/postgresql/15/bin/initdb ] || need_apt+=(postgresql-15)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing ${need_apt[*]}" >&2
     apt-get update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+    # The package creates and starts a default cluster; the tests bring
+    # their own, so stop it rather than leave a server running.
+    if command -v pg_dropcluster >/dev/null 2>&1 && [ -d /etc/postgresql/15/main ]; then
+      pg_dropcluster --stop 15 main || true
+    fi
   else
     echo "warning: missing ${need_apt[*]}; the tests that need them fail" >&2
   fi

@@ -37,6 +37,12 @@ var (
 	// ErrClientTokenInUse: the client token is bound to another access
 	// token of an open tunnel.
 	ErrClientTokenInUse = errors.New("client token in use")
+
+	// ErrUnavailable: the store could not be reached or did not answer in
+	// time (a shared database that is down, restarting or overloaded). The
+	// call may or may not have taken effect; retrying later may succeed.
+	// Backends wrap it around the cause.
+	ErrUnavailable = errors.New("store unavailable")
 )
 
 // Token is one current access token of a tunnel, stored by hash only.

@@ -1,0 +1,44 @@
+// Package pgstore implements store.Store and store.Cluster on PostgreSQL
+// (through github.com/jackc/pgx/v5 and its connection pool), the backend
+// for several tunneld nodes that share one database.
+//
+// # Connections and errors
+//
+// Open takes a PostgreSQL URL (or keyword/value string). The pool holds at
+// most pool_max_conns connections (a URL parameter; default 16), every
+// call runs under a deadline (Config.QueryTimeout, default 5 s), and
+// statements are prepared once per connection by pgx's statement cache.
+// When the database cannot be reached, drops the connection or does not
+// answer in time, calls fail at once (or at the deadline) with an error
+// that wraps store.ErrUnavailable; the pool reconnects on its own when the
+// database is back.
+//
+// # Atomicity across nodes
+//
+// Each operation is one statement or one transaction at READ COMMITTED.
+// ClaimToken locks the token row (SELECT ... FOR UPDATE), so concurrent
+// claims of one token from any node have one winner; a claim that binds a
+// client token also takes a transaction-level advisory lock on that client
+// token, so one client token is bound once. The open-tunnel quota counts
+// tunnels in open_counts, kept by triggers and spread over 64 rows. A
+// create takes the quota advisory lock shared while the count is far below
+// the quota (more than max_connections below it: fewer transactions than
+// that can be in flight, so none can overshoot) and exclusive near it, so
+// creates run in parallel until the quota is nearly reached and exactly
+// one at a time after that.
+//
+// # Change notifications
+//
+// A trigger on tunnels publishes every close (CloseTunnel and expiry) with
+// pg_notify on channel adit_tunnels inside the closing transaction, and
+// removes the tunnel's owner; RotateTokens publishes its rotation the same
+// way. Watch listens on a connection of its own, outside the pool.
+//
+// # Schema
+//
+// The schema lives in migrations/*.sql, embedded in the binary and applied
+// in order at Open under a session advisory lock, so nodes starting
+// together apply each step once; schema_migrations records which ones
+// ran. Times are timestamptz truncated to milliseconds, tags a jsonb
+// object, tokens and client tokens SHA-256 hashes.
+package pgstore

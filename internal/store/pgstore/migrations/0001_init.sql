@@ -1,0 +1,109 @@
+-- 0001: tunnels with their tags, access tokens (hashes only), the striped
+-- count of open tunnels, and the cluster tables (nodes, tunnel owners).
+-- Times are timestamptz at millisecond precision (the store truncates).
+
+CREATE TABLE tunnels (
+	id               text COLLATE "C" NOT NULL PRIMARY KEY,
+	arn              text NOT NULL,
+	description      text NOT NULL,
+	thing_name       text COLLATE "C",      -- NULL when absent
+	services         text[],                -- NULL without destinationConfig
+	lifetime_minutes integer NOT NULL,
+	created_at       timestamptz NOT NULL,
+	last_updated_at  timestamptz NOT NULL,
+	expires_at       timestamptz NOT NULL,
+	closed_at        timestamptz,           -- NULL while OPEN
+	src_connected    boolean NOT NULL,
+	src_updated_at   timestamptz NOT NULL,
+	dst_connected    boolean NOT NULL,
+	dst_updated_at   timestamptz NOT NULL,
+	tags             jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(tags) = 'object')
+);
+
+-- ListTunnels: newest first, ties by id, optionally for one thing.
+CREATE INDEX tunnels_newest ON tunnels (created_at DESC, id DESC);
+CREATE INDEX tunnels_thing ON tunnels (thing_name, created_at DESC, id DESC)
+	WHERE thing_name IS NOT NULL;
+-- ExpireTunnels and NextExpiry look at open tunnels only.
+CREATE INDEX tunnels_open_expiry ON tunnels (expires_at) WHERE closed_at IS NULL;
+-- PurgeClosed looks at closed tunnels only.
+CREATE INDEX tunnels_closed_at ON tunnels (closed_at) WHERE closed_at IS NOT NULL;
+
+-- Current access tokens, and revoked ones that keep a client token taken
+-- while their tunnel is open (docs/PROTOCOL.md §1.8, §3.3). A token is used
+-- once claimed; client_token_hash is the SHA-256 of the client token bound
+-- by the first claim that gave one.
+CREATE TABLE tokens (
+	hash              bytea NOT NULL PRIMARY KEY CHECK (length(hash) = 32),
+	tunnel_id         text COLLATE "C" NOT NULL REFERENCES tunnels (id) ON DELETE CASCADE,
+	mode              text NOT NULL CHECK (mode IN ('source', 'destination')),
+	used              boolean NOT NULL DEFAULT false,
+	revoked           boolean NOT NULL DEFAULT false,
+	client_token_hash bytea
+);
+
+CREATE INDEX tokens_tunnel ON tokens (tunnel_id, mode);
+CREATE INDEX tokens_client_token ON tokens (client_token_hash)
+	WHERE client_token_hash IS NOT NULL;
+
+-- open_counts holds how many tunnels have closed_at NULL, spread over 64
+-- rows (a tunnel counts in the row its id hashes to) so that concurrent
+-- creates rarely wait for each other's row lock; the quota check sums them.
+CREATE TABLE open_counts (
+	stripe smallint NOT NULL PRIMARY KEY,
+	n      bigint   NOT NULL
+);
+INSERT INTO open_counts (stripe, n) SELECT s, 0 FROM generate_series(0, 63) AS s;
+
+CREATE FUNCTION adit_stripe(id text) RETURNS smallint
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	RETURN (hashtext(id) & 63)::smallint;
+
+-- Cluster membership: a node is alive while lease_until (the database's
+-- clock) is in the future.
+CREATE TABLE nodes (
+	id              text COLLATE "C" NOT NULL PRIMARY KEY,
+	addr            text NOT NULL,
+	embedded_broker boolean NOT NULL,
+	lease_until     timestamptz NOT NULL
+);
+
+-- Which node relays each open tunnel. node_id is not a foreign key: an
+-- owner whose node row is gone counts as dead.
+CREATE TABLE tunnel_owners (
+	tunnel_id text COLLATE "C" NOT NULL PRIMARY KEY REFERENCES tunnels (id) ON DELETE CASCADE,
+	node_id   text COLLATE "C" NOT NULL
+);
+CREATE INDEX tunnel_owners_node ON tunnel_owners (node_id);
+
+-- Keeps open_counts, removes the owner of a tunnel that closes, and
+-- publishes the close on channel adit_tunnels in the same transaction, so
+-- the notification is delivered only when the close commits.
+CREATE FUNCTION adit_tunnels_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		IF NEW.closed_at IS NULL THEN
+			UPDATE open_counts SET n = n + 1 WHERE stripe = adit_stripe(NEW.id);
+		END IF;
+	ELSIF TG_OP = 'DELETE' THEN
+		IF OLD.closed_at IS NULL THEN
+			UPDATE open_counts SET n = n - 1 WHERE stripe = adit_stripe(OLD.id);
+		END IF;
+	ELSIF OLD.closed_at IS NULL AND NEW.closed_at IS NOT NULL THEN
+		UPDATE open_counts SET n = n - 1 WHERE stripe = adit_stripe(NEW.id);
+		DELETE FROM tunnel_owners WHERE tunnel_id = NEW.id;
+		PERFORM pg_notify('adit_tunnels', json_build_object('kind', 'closed', 'tunnel_id', NEW.id)::text);
+	ELSIF OLD.closed_at IS NOT NULL AND NEW.closed_at IS NULL THEN
+		UPDATE open_counts SET n = n + 1 WHERE stripe = adit_stripe(NEW.id);
+	END IF;
+	RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER tunnels_insert AFTER INSERT ON tunnels
+	FOR EACH ROW EXECUTE FUNCTION adit_tunnels_changed();
+CREATE TRIGGER tunnels_delete AFTER DELETE ON tunnels
+	FOR EACH ROW EXECUTE FUNCTION adit_tunnels_changed();
+CREATE TRIGGER tunnels_close AFTER UPDATE OF closed_at ON tunnels
+	FOR EACH ROW WHEN ((OLD.closed_at IS NULL) <> (NEW.closed_at IS NULL))
+	EXECUTE FUNCTION adit_tunnels_changed();

@@ -1,0 +1,117 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/adit-project/adit/internal/store"
+)
+
+// Defaults of Config.
+const (
+	// DefaultMaxConns is the pool size when the URL has no pool_max_conns.
+	DefaultMaxConns = 16
+	// DefaultQueryTimeout bounds each call when Config.QueryTimeout is 0.
+	DefaultQueryTimeout = 5 * time.Second
+)
+
+// Config configures Open.
+type Config struct {
+	// URL is the PostgreSQL connection string: a URL
+	// (postgres://user:pass@host:5432/db?sslmode=require&pool_max_conns=32)
+	// or keyword/value pairs, with pgx's pool parameters.
+	URL string
+	// QueryTimeout bounds every call of the store, connecting included
+	// (default DefaultQueryTimeout). Watch is not bounded.
+	QueryTimeout time.Duration
+	// Logger receives Watch's reconnects (nil: discard).
+	Logger *slog.Logger
+}
+
+// Store is a store.Store and store.Cluster backed by a PostgreSQL
+// database. It is safe for concurrent use.
+type Store struct {
+	pool    *pgxpool.Pool
+	timeout time.Duration
+	log     *slog.Logger
+	// margin is the database's max_connections: more transactions than
+	// that cannot be in flight, so a quota check that far below the quota
+	// needs no exclusive lock.
+	margin int
+}
+
+var (
+	_ store.Store   = (*Store)(nil)
+	_ store.Cluster = (*Store)(nil)
+)
+
+// Open connects to the database, applies any pending schema migrations and
+// returns the Store. Close it when done.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	pc, err := pgxpool.ParseConfig(cfg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres store: %w", err)
+	}
+	if !strings.Contains(cfg.URL, "pool_max_conns") {
+		pc.MaxConns = DefaultMaxConns
+	}
+	pc.ConnConfig.RuntimeParams["application_name"] = "tunneld"
+	s := &Store{timeout: cfg.QueryTimeout, log: cfg.Logger}
+	if s.timeout <= 0 {
+		s.timeout = DefaultQueryTimeout
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.pool, err = pgxpool.NewWithConfig(ctx, pc); err != nil {
+		return nil, fmt.Errorf("open postgres store: %w", err)
+	}
+	if err := s.init(ctx); err != nil {
+		s.pool.Close()
+		return nil, wrap("open postgres store", err)
+	}
+	return s, nil
+}
+
+// init applies the migrations and reads max_connections.
+func (s *Store) init(ctx context.Context) error {
+	if err := migrate(ctx, s.pool); err != nil {
+		return err
+	}
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
+	err := s.pool.QueryRow(ctx, `SELECT current_setting('max_connections')::int`).Scan(&s.margin)
+	if err != nil {
+		return fmt.Errorf("read max_connections: %w", err)
+	}
+	return nil
+}
+
+// Close closes the pool, waiting for connections in use to be returned.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// deadline bounds ctx by the query timeout.
+func (s *Store) deadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, s.timeout)
+}
+
+// inTx runs fn in a transaction under the query timeout, committing when
+// it returns nil and rolling back otherwise.
+func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return fn(ctx, tx) })
+}
+
+// errNoRows reports whether err means a query returned no row.
+func errNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }

@@ -1,0 +1,151 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/adit-project/adit/internal/store"
+	"github.com/adit-project/adit/internal/tunnel"
+)
+
+const (
+	insertTunnel = `INSERT INTO tunnels (id, arn, description, thing_name, services,
+		lifetime_minutes, created_at, last_updated_at, expires_at, closed_at,
+		src_connected, src_updated_at, dst_connected, dst_updated_at, tags)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, $11, $12, $13, $14)
+		ON CONFLICT (id) DO NOTHING`
+	insertTokens = `INSERT INTO tokens (hash, tunnel_id, mode)
+		SELECT h, $1, m FROM unnest($2::bytea[], $3::text[]) AS x (h, m)`
+	selectTunnel = `SELECT ` + tunnelColumnsTags + ` FROM tunnels t WHERE t.id = $1`
+	deleteTunnel = `DELETE FROM tunnels WHERE id = $1`
+)
+
+// CreateTunnel stores a new open tunnel with its tokens and tags in one
+// transaction, after the quota check (see the package documentation).
+func (s *Store) CreateTunnel(ctx context.Context, t tunnel.Tunnel, tokens []store.Token, maxOpen int) error {
+	if t.ID == "" || t.Status != tunnel.StatusOpen || !t.ClosedAt.IsZero() {
+		return fmt.Errorf("create tunnel %q: want a non-empty id, status OPEN and no ClosedAt", t.ID)
+	}
+	hashes, modes, err := tokenArrays(tokens)
+	if err != nil {
+		return fmt.Errorf("create tunnel %s: %w", t.ID, err)
+	}
+	insert := func(ctx context.Context, tx pgx.Tx) error { return insertNew(ctx, tx, t, hashes, modes) }
+	if maxOpen > 0 {
+		err = s.createWithQuota(ctx, maxOpen, insert)
+	} else {
+		err = s.inTx(ctx, insert)
+	}
+	return wrap("create tunnel "+t.ID, err)
+}
+
+// insertNew inserts tunnel t and its tokens, or fails with ErrExists.
+func insertNew(ctx context.Context, tx pgx.Tx, t tunnel.Tunnel, hashes [][]byte, modes []string) error {
+	tag, err := tx.Exec(ctx, insertTunnel, t.ID, t.ARN, t.Description, nullString(t.ThingName),
+		nullServices(t.Services), t.LifetimeMinutes, ms(t.CreatedAt), ms(t.LastUpdatedAt), ms(t.ExpiresAt),
+		t.Source.Connected, ms(t.Source.LastUpdatedAt), t.Destination.Connected,
+		ms(t.Destination.LastUpdatedAt), tagMap(t.Tags))
+	if err != nil {
+		return fmt.Errorf("insert tunnel: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return store.ErrExists
+	}
+	if len(hashes) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, insertTokens, t.ID, hashes, modes); err != nil {
+		return fmt.Errorf("insert tokens: %w", err)
+	}
+	return nil
+}
+
+// Tunnel returns the tunnel with that id, tags included, in one query.
+func (s *Store) Tunnel(ctx context.Context, id string) (tunnel.Tunnel, error) {
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
+	t, err := scanTunnel(s.pool.QueryRow(ctx, selectTunnel, id), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return tunnel.Tunnel{}, err
+	}
+	return t, wrap("get tunnel "+id, err)
+}
+
+// listQuery returns the ListTunnels statement for variant v: bit 0 filters
+// by thing name, bit 1 starts after a cursor. Arguments: thing name (bit 0),
+// cursor created_at and id (bit 1), limit.
+func listQuery(v int) string {
+	var (
+		conds []string
+		n     int
+	)
+	arg := func() string { n++; return fmt.Sprintf("$%d", n) }
+	if v&1 != 0 {
+		conds = append(conds, "t.thing_name = "+arg())
+	}
+	if v&2 != 0 {
+		conds = append(conds, fmt.Sprintf("(t.created_at, t.id) < (%s, %s)", arg(), arg()))
+	}
+	q := `SELECT ` + tunnelColumns + ` FROM tunnels t`
+	if len(conds) > 0 {
+		q += ` WHERE ` + strings.Join(conds, " AND ")
+	}
+	return q + ` ORDER BY t.created_at DESC, t.id DESC LIMIT ` + arg()
+}
+
+// listQueries are the four variants of listQuery.
+var listQueries = [4]string{listQuery(0), listQuery(1), listQuery(2), listQuery(3)}
+
+// ListTunnels returns one page of tunnels, newest first, without tags.
+func (s *Store) ListTunnels(ctx context.Context, q store.ListQuery) ([]tunnel.Tunnel, error) {
+	if q.Limit < 1 {
+		return nil, fmt.Errorf("list tunnels: limit %d, want at least 1", q.Limit)
+	}
+	var (
+		v    int
+		args []any
+	)
+	if q.ThingName != "" {
+		v |= 1
+		args = append(args, q.ThingName)
+	}
+	if q.After != nil {
+		v |= 2
+		args = append(args, ms(q.After.CreatedAt), q.After.ID)
+	}
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
+	rows, err := s.pool.Query(ctx, listQueries[v], append(args, q.Limit)...)
+	if err != nil {
+		return nil, wrap("list tunnels", err)
+	}
+	out := make([]tunnel.Tunnel, 0, min(q.Limit, 100))
+	var r tunnelRow
+	_, err = pgx.ForEachRow(rows, r.dest(false), func() error {
+		out = append(out, r.tunnel())
+		return nil
+	})
+	if err != nil {
+		return nil, wrap("list tunnels", err)
+	}
+	return out, nil
+}
+
+// DeleteTunnel removes a tunnel; its tokens and owner go with it (ON
+// DELETE CASCADE).
+func (s *Store) DeleteTunnel(ctx context.Context, id string) error {
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
+	tag, err := s.pool.Exec(ctx, deleteTunnel, id)
+	if err != nil {
+		return wrap("delete tunnel "+id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("delete tunnel %s: %w", id, store.ErrNotFound)
+	}
+	return nil
+}
