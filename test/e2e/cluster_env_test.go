@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -19,8 +18,6 @@ import (
 
 // A cluster test runs real processes: PostgreSQL, tunneld nodes on it and
 // HAProxy (TCP, round robin) in front of them.
-
-var reTunneldListening = regexp.MustCompile(`msg="tunneld listening" addr=(\S+)`)
 
 // clusterSecret is the nodes' shared secret in the tests.
 const clusterSecret = "e2e-cluster-secret-0123456789"
