@@ -33,6 +33,7 @@ func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "API and data-plane listen address HOST:PORT")
 	fs.StringVar(&c.DataListen, "data-listen", "", "separate data-plane (/tunnel) listen address; empty = same as --listen")
 	fs.StringVar(&c.DataDir, "data-dir", "./data", "directory for the database, generated credentials and TLS files")
+	fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL URL (postgres://user:password@host:5432/db?sslmode=verify-full&pool_max_conns=16) to keep tunnels in, shared by several tunneld nodes; empty = SQLite in DATA-DIR (prefer TUNNELD_DATABASE_URL: it may hold a password)")
 	fs.StringVar(&c.CredentialsFile, "credentials-file", "", "AWS shared-credentials file; each section is an accepted key (default: TUNNELD_ACCESS_KEY_ID/TUNNELD_SECRET_ACCESS_KEY, else DATA-DIR/credentials, generated on first start)")
 	fs.BoolVar(&c.AcceptAnyCredentials, "accept-any-credentials", false, "accept any well-formed SigV4 signature without checking the secret (local development only)")
 	fs.StringVar(&c.PolicyFile, "policy-file", "", "JSON file of users and their IAM policies; re-read on SIGHUP and when it changes (default: every key may do everything)")

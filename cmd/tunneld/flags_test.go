@@ -69,7 +69,7 @@ func TestHelpStatesDefaults(t *testing.T) {
 		t.Fatalf("run --help = %d, want 0", code)
 	}
 	for _, want := range []string{"--listen", "127.0.0.1:8080", "--data-dir", "--tls-self-signed", "--accept-any-credentials", "10000", "3h0m0s",
-		"--mqtt-devices", "--mqtt-client-ca", "--mqtt-allow-anonymous", "--mqtt-max-connections"} {
+		"--mqtt-devices", "--mqtt-client-ca", "--mqtt-allow-anonymous", "--mqtt-max-connections", "--database-url"} {
 		if !strings.Contains(out.String(), strings.TrimPrefix(want, "-")) {
 			t.Errorf("--help output lacks %q", want)
 		}

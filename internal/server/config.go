@@ -23,6 +23,9 @@ type Config struct {
 	// DataDir holds the database, generated credentials and the
 	// self-signed TLS files (default "./data").
 	DataDir string
+	// DatabaseURL, when set, keeps tunnels in that PostgreSQL database
+	// (pgstore) instead of SQLite in DataDir; several nodes can share it.
+	DatabaseURL string
 	// CredentialsFile is an AWS shared-credentials file; every section is
 	// one accepted access key. Empty means: the AdminKey if set, else
 	// <DataDir>/credentials, created on first start.

@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,7 +21,6 @@ import (
 	"github.com/adit-project/adit/internal/console"
 	"github.com/adit-project/adit/internal/relay"
 	"github.com/adit-project/adit/internal/store"
-	"github.com/adit-project/adit/internal/store/sqlitestore"
 	"github.com/adit-project/adit/internal/tlsbatch"
 )
 
@@ -70,7 +68,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.audit.Close()
 		return nil, err
 	}
-	st, err := sqlitestore.Open(ctx, filepath.Join(cfg.DataDir, "tunneld.db"))
+	st, err := openStore(ctx, &cfg)
 	if err != nil {
 		s.audit.Close()
 		return nil, fmt.Errorf("open store: %w", err)

@@ -46,30 +46,20 @@ func (s *Store) Heartbeat(ctx context.Context, n store.Node, lease time.Duration
 	if n.ID == "" || lease <= 0 {
 		return fmt.Errorf("heartbeat: want a node id and a positive lease, got %q, %v", n.ID, lease)
 	}
-	ctx, cancel := s.deadline(ctx)
-	defer cancel()
-	_, err := s.pool.Exec(ctx, heartbeat, n.ID, n.Addr, n.EmbeddedBroker, lease.Microseconds())
+	_, err := s.exec(ctx, heartbeat, n.ID, n.Addr, n.EmbeddedBroker, lease.Microseconds())
 	return wrap("heartbeat of node "+n.ID, err)
 }
 
 // Leave removes node id and releases the tunnels it owns, in one
 // statement. Leaving twice is not an error.
 func (s *Store) Leave(ctx context.Context, id string) error {
-	ctx, cancel := s.deadline(ctx)
-	defer cancel()
-	_, err := s.pool.Exec(ctx, leave, id)
+	_, err := s.exec(ctx, leave, id)
 	return wrap("leave node "+id, err)
 }
 
 // Nodes returns the nodes whose lease has not run out, by id.
 func (s *Store) Nodes(ctx context.Context) ([]store.Node, error) {
-	ctx, cancel := s.deadline(ctx)
-	defer cancel()
-	rows, err := s.pool.Query(ctx, selectNodes)
-	if err != nil {
-		return nil, wrap("list nodes", err)
-	}
-	nodes, err := pgx.CollectRows(rows, scanNode)
+	nodes, err := collect(ctx, s, selectNodes, nil, scanNode)
 	return nodes, wrap("list nodes", err)
 }
 
@@ -83,13 +73,7 @@ func scanNode(row pgx.CollectableRow) (store.Node, error) {
 
 // Owned returns the ids of the open tunnels node nodeID owns, sorted.
 func (s *Store) Owned(ctx context.Context, nodeID string) ([]string, error) {
-	ctx, cancel := s.deadline(ctx)
-	defer cancel()
-	rows, err := s.pool.Query(ctx, selectOwned, nodeID)
-	if err != nil {
-		return nil, wrap("owned tunnels of node "+nodeID, err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	ids, err := collect(ctx, s, selectOwned, []any{nodeID}, pgx.RowTo[string])
 	return ids, wrap("owned tunnels of node "+nodeID, err)
 }
 
@@ -98,12 +82,6 @@ func (s *Store) Owned(ctx context.Context, nodeID string) ([]string, error) {
 // connected modes disconnected at time at, removes those nodes and returns
 // the released tunnel ids, sorted. It is one statement.
 func (s *Store) ReapDead(ctx context.Context, grace time.Duration, at time.Time) ([]string, error) {
-	ctx, cancel := s.deadline(ctx)
-	defer cancel()
-	rows, err := s.pool.Query(ctx, reapDead, max(grace, 0).Microseconds(), ms(at))
-	if err != nil {
-		return nil, wrap("reap dead nodes", err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	ids, err := collect(ctx, s, reapDead, []any{max(grace, 0).Microseconds(), ms(at)}, pgx.RowTo[string])
 	return ids, wrap("reap dead nodes", err)
 }

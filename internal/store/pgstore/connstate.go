@@ -39,9 +39,7 @@ func (s *Store) SetConnState(ctx context.Context, id string, m tunnel.Mode, conn
 	default:
 		return fmt.Errorf("set %v state of %s: invalid mode", m, id)
 	}
-	ctx, cancel := s.deadline(ctx)
-	defer cancel()
-	tag, err := s.pool.Exec(ctx, q, id, connected, ms(at))
+	tag, err := s.exec(ctx, q, id, connected, ms(at))
 	if err != nil {
 		return wrap(fmt.Sprintf("set %v state of %s", m, id), err)
 	}
@@ -49,7 +47,7 @@ func (s *Store) SetConnState(ctx context.Context, id string, m tunnel.Mode, conn
 		return nil
 	}
 	// Nothing changed: unknown tunnel, closed tunnel, or same state.
-	err = requireOpen(ctx, s.pool, selectOpen, id, at)
+	err = requireOpen(ctx, poolQuerier{s}, selectOpen, id, at)
 	if errors.Is(err, store.ErrClosed) && !connected {
 		return nil // closing already disconnected it
 	}

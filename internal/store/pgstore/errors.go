@@ -60,6 +60,13 @@ func IsUnavailable(err error) bool {
 		errors.Is(err, pgconn.ErrConnClosed)
 }
 
+// staleConn reports whether err happened on an established connection
+// before anything was sent: the database had closed it.
+func staleConn(err error) bool {
+	var ce *pgconn.ConnectError
+	return pgconn.SafeToRetry(err) && !errors.As(err, &ce)
+}
+
 // sqlState returns the SQLSTATE of a server error, or "".
 func sqlState(err error) string {
 	var pe *pgconn.PgError

@@ -47,9 +47,7 @@ const purgeChunk = 500
 // came first) and reports whether this call closed it. It is one
 // statement; the close notification commits with it.
 func (s *Store) CloseTunnel(ctx context.Context, id string, at time.Time) (tunnel.Tunnel, bool, error) {
-	ctx, cancel := s.deadline(ctx)
-	defer cancel()
-	t, err := scanTunnel(s.pool.QueryRow(ctx, closeTunnel, id, ms(at)), id)
+	t, err := scanTunnel(s.queryRow(ctx, closeTunnel, id, ms(at)), id)
 	if err == nil {
 		return t, true, nil
 	}
@@ -57,7 +55,7 @@ func (s *Store) CloseTunnel(ctx context.Context, id string, at time.Time) (tunne
 		return tunnel.Tunnel{}, false, wrap("close tunnel "+id, err)
 	}
 	// Closed already, or absent.
-	t, err = scanTunnel(s.pool.QueryRow(ctx, selectTunnel, id), id)
+	t, err = scanTunnel(s.queryRow(ctx, selectTunnel, id), id)
 	if err != nil {
 		return tunnel.Tunnel{}, false, wrap("close tunnel "+id, err)
 	}
@@ -68,13 +66,7 @@ func (s *Store) CloseTunnel(ctx context.Context, id string, at time.Time) (tunne
 // with ClosedAt = ExpiresAt, and returns their ids. Nodes expiring at the
 // same time close each tunnel once.
 func (s *Store) ExpireTunnels(ctx context.Context, now time.Time) ([]string, error) {
-	ctx, cancel := s.deadline(ctx)
-	defer cancel()
-	rows, err := s.pool.Query(ctx, expireTunnels, ms(now))
-	if err != nil {
-		return nil, wrap("expire tunnels", err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	ids, err := collect(ctx, s, expireTunnels, []any{ms(now)}, pgx.RowTo[string])
 	if err != nil {
 		return nil, wrap("expire tunnels", err)
 	}
@@ -83,10 +75,8 @@ func (s *Store) ExpireTunnels(ctx context.Context, now time.Time) ([]string, err
 
 // NextExpiry returns the earliest ExpiresAt among open tunnels.
 func (s *Store) NextExpiry(ctx context.Context) (time.Time, bool, error) {
-	ctx, cancel := s.deadline(ctx)
-	defer cancel()
 	var t *time.Time
-	if err := s.pool.QueryRow(ctx, selectNextExpiry).Scan(&t); err != nil {
+	if err := s.queryRow(ctx, selectNextExpiry).Scan(&t); err != nil {
 		return time.Time{}, false, wrap("next expiry", err)
 	}
 	if t == nil {
@@ -113,8 +103,6 @@ func (s *Store) PurgeClosed(ctx context.Context, before time.Time) (int, error) 
 }
 
 func (s *Store) purgeChunk(ctx context.Context, before time.Time) (int, error) {
-	ctx, cancel := s.deadline(ctx)
-	defer cancel()
-	tag, err := s.pool.Exec(ctx, purgeClosed, ms(before), purgeChunk)
+	tag, err := s.exec(ctx, purgeClosed, ms(before), purgeChunk)
 	return int(tag.RowsAffected()), err
 }

@@ -38,10 +38,8 @@ const (
 // tunnel, which Owned ignores and the purge removes.
 func (s *Store) ClaimOwner(ctx context.Context, tunnelID, nodeID string) (store.Node, error) {
 	op := fmt.Sprintf("claim owner of %s for %s", tunnelID, nodeID)
-	ctx, cancel := s.deadline(ctx)
-	defer cancel()
 	var open, alive bool
-	err := s.pool.QueryRow(ctx, selectClaimable, tunnelID, nodeID).Scan(&open, &alive)
+	err := s.queryRow(ctx, selectClaimable, tunnelID, nodeID).Scan(&open, &alive)
 	switch {
 	case errNoRows(err):
 		return store.Node{}, fmt.Errorf("%s: %w", op, store.ErrNotFound)
@@ -64,9 +62,14 @@ func (s *Store) ClaimOwner(ctx context.Context, tunnelID, nodeID string) (store.
 
 // claimOwner runs the claimOwner statement and returns the owner.
 func (s *Store) claimOwner(ctx context.Context, tunnelID, nodeID string) (store.Node, error) {
-	rows, err := s.pool.Query(ctx, claimOwner, tunnelID, nodeID)
-	if err != nil {
-		return store.Node{}, err
-	}
-	return pgx.CollectExactlyOneRow(rows, scanNode)
+	var n store.Node
+	err := s.do(ctx, func(ctx context.Context) error {
+		rows, err := s.pool.Query(ctx, claimOwner, tunnelID, nodeID)
+		if err != nil {
+			return err
+		}
+		n, err = pgx.CollectExactlyOneRow(rows, scanNode)
+		return err
+	})
+	return n, err
 }

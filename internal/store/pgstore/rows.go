@@ -54,7 +54,7 @@ func (r *tunnelRow) tunnel() tunnel.Tunnel {
 		Status:          tunnel.StatusOpen,
 		Description:     r.description,
 		LifetimeMinutes: r.lifetime,
-		Services:        slices.Clone(r.services), // ListTunnels reuses r
+		Services:        r.services,
 		CreatedAt:       r.created.UTC(),
 		LastUpdatedAt:   r.updated.UTC(),
 		ExpiresAt:       r.expires.UTC(),

@@ -45,6 +45,9 @@ type Store struct {
 	// that cannot be in flight, so a quota check that far below the quota
 	// needs no exclusive lock.
 	margin int
+	// retries bounds how often do repeats a call that failed on stale
+	// pooled connections: the pool's size.
+	retries int
 }
 
 var (
@@ -63,7 +66,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		pc.MaxConns = DefaultMaxConns
 	}
 	pc.ConnConfig.RuntimeParams["application_name"] = "tunneld"
-	s := &Store{timeout: cfg.QueryTimeout, log: cfg.Logger}
+	s := &Store{timeout: cfg.QueryTimeout, log: cfg.Logger, retries: int(pc.MaxConns)}
 	if s.timeout <= 0 {
 		s.timeout = DefaultQueryTimeout
 	}
@@ -85,9 +88,9 @@ func (s *Store) init(ctx context.Context) error {
 	if err := migrate(ctx, s.pool); err != nil {
 		return err
 	}
-	ctx, cancel := s.deadline(ctx)
-	defer cancel()
-	err := s.pool.QueryRow(ctx, `SELECT current_setting('max_connections')::int`).Scan(&s.margin)
+	err := s.do(ctx, func(ctx context.Context) error {
+		return s.pool.QueryRow(ctx, `SELECT current_setting('max_connections')::int`).Scan(&s.margin)
+	})
 	if err != nil {
 		return fmt.Errorf("read max_connections: %w", err)
 	}
@@ -105,12 +108,28 @@ func (s *Store) deadline(ctx context.Context) (context.Context, context.CancelFu
 	return context.WithTimeout(ctx, s.timeout)
 }
 
-// inTx runs fn in a transaction under the query timeout, committing when
-// it returns nil and rolling back otherwise.
-func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {
+// do runs fn under the query timeout. When fn fails before anything
+// reached the database, on a pooled connection the database had closed
+// (after a restart, say), pgx discards that connection and do runs fn
+// again, up to s.retries times. fn must be safe to repeat after such a
+// failure: its statements before the failing one must not have committed.
+func (s *Store) do(ctx context.Context, fn func(ctx context.Context) error) error {
 	ctx, cancel := s.deadline(ctx)
 	defer cancel()
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return fn(ctx, tx) })
+	for i := 0; ; i++ {
+		err := fn(ctx)
+		if err == nil || i >= s.retries || ctx.Err() != nil || !staleConn(err) {
+			return err
+		}
+	}
+}
+
+// inTx runs fn in a transaction through do, committing when it returns nil
+// and rolling back otherwise.
+func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {
+	return s.do(ctx, func(ctx context.Context) error {
+		return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return fn(ctx, tx) })
+	})
 }
 
 // errNoRows reports whether err means a query returned no row.

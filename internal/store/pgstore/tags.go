@@ -24,9 +24,7 @@ const (
 // statement that changes nothing when the result would exceed maxTags (no
 // limit when maxTags <= 0).
 func (s *Store) TagTunnel(ctx context.Context, id string, tags []tunnel.Tag, maxTags int, at time.Time) error {
-	ctx, cancel := s.deadline(ctx)
-	defer cancel()
-	tag, err := s.pool.Exec(ctx, tagTunnel, id, tagMap(tags), ms(at), maxTags)
+	tag, err := s.exec(ctx, tagTunnel, id, tagMap(tags), ms(at), maxTags)
 	if err != nil {
 		return wrap("tag tunnel "+id, err)
 	}
@@ -34,7 +32,7 @@ func (s *Store) TagTunnel(ctx context.Context, id string, tags []tunnel.Tag, max
 		return nil
 	}
 	var exists bool
-	if err := s.pool.QueryRow(ctx, tunnelExists, id).Scan(&exists); err != nil {
+	if err := s.queryRow(ctx, tunnelExists, id).Scan(&exists); err != nil {
 		return wrap("tag tunnel "+id, err)
 	}
 	if exists {
@@ -45,12 +43,10 @@ func (s *Store) TagTunnel(ctx context.Context, id string, tags []tunnel.Tag, max
 
 // UntagTunnel removes the tags with those keys and bumps LastUpdatedAt.
 func (s *Store) UntagTunnel(ctx context.Context, id string, keys []string, at time.Time) error {
-	ctx, cancel := s.deadline(ctx)
-	defer cancel()
 	if keys == nil {
 		keys = []string{}
 	}
-	tag, err := s.pool.Exec(ctx, untagTunnel, id, keys, ms(at))
+	tag, err := s.exec(ctx, untagTunnel, id, keys, ms(at))
 	if err != nil {
 		return wrap("untag tunnel "+id, err)
 	}

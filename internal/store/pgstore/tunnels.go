@@ -66,9 +66,7 @@ func insertNew(ctx context.Context, tx pgx.Tx, t tunnel.Tunnel, hashes [][]byte,
 
 // Tunnel returns the tunnel with that id, tags included, in one query.
 func (s *Store) Tunnel(ctx context.Context, id string) (tunnel.Tunnel, error) {
-	ctx, cancel := s.deadline(ctx)
-	defer cancel()
-	t, err := scanTunnel(s.pool.QueryRow(ctx, selectTunnel, id), id)
+	t, err := scanTunnel(s.queryRow(ctx, selectTunnel, id), id)
 	if errors.Is(err, store.ErrNotFound) {
 		return tunnel.Tunnel{}, err
 	}
@@ -117,20 +115,16 @@ func (s *Store) ListTunnels(ctx context.Context, q store.ListQuery) ([]tunnel.Tu
 		v |= 2
 		args = append(args, ms(q.After.CreatedAt), q.After.ID)
 	}
-	ctx, cancel := s.deadline(ctx)
-	defer cancel()
-	rows, err := s.pool.Query(ctx, listQueries[v], append(args, q.Limit)...)
-	if err != nil {
-		return nil, wrap("list tunnels", err)
-	}
-	out := make([]tunnel.Tunnel, 0, min(q.Limit, 100))
-	var r tunnelRow
-	_, err = pgx.ForEachRow(rows, r.dest(false), func() error {
-		out = append(out, r.tunnel())
-		return nil
+	out, err := collect(ctx, s, listQueries[v], append(args, q.Limit), func(row pgx.CollectableRow) (tunnel.Tunnel, error) {
+		var r tunnelRow
+		err := row.Scan(r.dest(false)...)
+		return r.tunnel(), err
 	})
 	if err != nil {
 		return nil, wrap("list tunnels", err)
+	}
+	if out == nil {
+		out = []tunnel.Tunnel{}
 	}
 	return out, nil
 }
@@ -138,9 +132,7 @@ func (s *Store) ListTunnels(ctx context.Context, q store.ListQuery) ([]tunnel.Tu
 // DeleteTunnel removes a tunnel; its tokens and owner go with it (ON
 // DELETE CASCADE).
 func (s *Store) DeleteTunnel(ctx context.Context, id string) error {
-	ctx, cancel := s.deadline(ctx)
-	defer cancel()
-	tag, err := s.pool.Exec(ctx, deleteTunnel, id)
+	tag, err := s.exec(ctx, deleteTunnel, id)
 	if err != nil {
 		return wrap("delete tunnel "+id, err)
 	}
