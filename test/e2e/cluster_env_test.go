@@ -127,7 +127,7 @@ func startHAProxy(t *testing.T, backends []string) string {
 	for attempt := range 5 {
 		addr := pickPort(t)
 		var b strings.Builder
-		fmt.Fprintf(&b, "global\n  maxconn 20000\ndefaults\n  mode tcp\n  timeout connect 2s\n  timeout client 1h\n  timeout server 1h\n")
+		fmt.Fprintf(&b, "global\n  maxconn 4000\ndefaults\n  mode tcp\n  timeout connect 2s\n  timeout client 1h\n  timeout server 1h\n")
 		fmt.Fprintf(&b, "frontend fe\n  bind %s\n  default_backend nodes\nbackend nodes\n  balance roundrobin\n", addr)
 		for i, be := range backends {
 			fmt.Fprintf(&b, "  server n%d %s check inter 300ms fall 2 rise 1\n", i+1, be)

@@ -47,7 +47,7 @@ func TestClusterOwnerKilledMidTransfer(t *testing.T) {
 	svc := checksumServer(t)
 	tun := c.open(t, c.lb, "BULK")
 	startDestination(t, "ws://"+c.lb, tun.DestinationAccessToken, "BULK="+svc)
-	_, addrs := startSource(t, "ws://"+c.lb, tun.SourceAccessToken, "-s", "BULK=0")
+	_, addrs := startSource(t, "ws://"+c.lb, tun.SourceAccessToken, "-m", "src")
 	if err := checksumExchange(addrs["BULK"], 1<<20, 1<<20, 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestClusterNodeDrains(t *testing.T) {
 	echo := echoServer(t, "hi\n")
 	tun := c.open(t, c.lb, "SSH")
 	startDestination(t, "ws://"+c.lb, tun.DestinationAccessToken, "SSH="+echo)
-	_, addrs := startSource(t, "ws://"+c.lb, tun.SourceAccessToken, "-s", "SSH=0")
+	_, addrs := startSource(t, "ws://"+c.lb, tun.SourceAccessToken, "-m", "src")
 	owner := c.ownerOf(t, tun.TunnelID)
 	start := time.Now()
 	owner.p.signal(t, 15)
@@ -126,7 +126,7 @@ func TestClusterPostgresRestart(t *testing.T) {
 	echo := echoServer(t, "")
 	tun := c.open(t, n1, "E")
 	startDestination(t, "ws://"+n1, tun.DestinationAccessToken, "E="+echo)
-	_, addrs := startSource(t, "ws://"+n2, tun.SourceAccessToken, "-s", "E=0")
+	_, addrs := startSource(t, "ws://"+n2, tun.SourceAccessToken, "-m", "src")
 
 	if err := c.pg.Down(); err != nil {
 		t.Fatal(err)

@@ -63,7 +63,7 @@ func TestClusterPeersMeetAcrossNodes(t *testing.T) {
 			svc := checksumServer(t)
 			tun := c.open(t, c.lb, "BULK")
 			startDestination(t, "ws://"+n1, tun.DestinationAccessToken, "BULK="+svc)
-			_, addrs := startSource(t, "ws://"+n2, tun.SourceAccessToken, append([]string{"-s", "BULK=0"}, tc.src...)...)
+			_, addrs := startSource(t, "ws://"+n2, tun.SourceAccessToken, append([]string{"-m", "src"}, tc.src...)...)
 			c.waitStates(t, n3, tun.TunnelID, "CONNECTED", 10*time.Second)
 			for i := range 3 {
 				if err := checksumExchange(addrs["BULK"], 1<<20, 1<<20, 30*time.Second); err != nil {
@@ -76,7 +76,7 @@ func TestClusterPeersMeetAcrossNodes(t *testing.T) {
 		svc := checksumServer(t)
 		tun := c.open(t, c.lb, "BULK")
 		startDestination(t, "ws://"+c.lb, tun.DestinationAccessToken, "BULK="+svc)
-		_, addrs := startSource(t, "ws://"+c.lb, tun.SourceAccessToken, "-s", "BULK=0")
+		_, addrs := startSource(t, "ws://"+c.lb, tun.SourceAccessToken, "-m", "src")
 		start := time.Now()
 		if err := checksumExchange(addrs["BULK"], 128<<20, 128<<20, 120*time.Second); err != nil {
 			t.Fatal(err)
@@ -96,7 +96,7 @@ func TestClusterCloseAndRotateFromAnotherNode(t *testing.T) {
 
 	tun := c.open(t, n3, "SSH")
 	dst := startDestination(t, "ws://"+n1, tun.DestinationAccessToken, "SSH="+echo)
-	src, addrs := startSource(t, "ws://"+n2, tun.SourceAccessToken, "-s", "SSH=0")
+	src, addrs := startSource(t, "ws://"+n2, tun.SourceAccessToken, "-m", "src")
 	if err := echoRoundTrip(addrs["SSH"], "hi\n", 1000, 20*time.Second); err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestClusterCloseAndRotateFromAnotherNode(t *testing.T) {
 	if !dst.running() {
 		t.Fatalf("destination exited after a source rotation; output:\n%s", dst.output())
 	}
-	_, addrs = startSource(t, "ws://"+n3, rot.SourceAccessToken, "-s", "SSH=0")
+	_, addrs = startSource(t, "ws://"+n3, rot.SourceAccessToken, "-m", "src")
 	if err := echoRoundTrip(addrs["SSH"], "hi\n", 1000, 20*time.Second); err != nil {
 		t.Fatalf("with the rotated token through node3: %v", err)
 	}
@@ -140,7 +140,7 @@ func TestClusterExpiryEndsPeersOnEveryNode(t *testing.T) {
 	c.mustCall(t, n1, "OpenTunnel", map[string]any{"destinationConfig": map[string]any{"services": []string{"E"}},
 		"timeoutConfig": map[string]any{"maxLifetimeTimeoutMinutes": 1}}, &tun)
 	dst := startDestination(t, "ws://"+n1, tun.DestinationAccessToken, "E="+echo)
-	src, _ := startSource(t, "ws://"+n2, tun.SourceAccessToken, "-s", "E=0")
+	src, _ := startSource(t, "ws://"+n2, tun.SourceAccessToken, "-m", "src")
 	for _, p := range []*proc{src, dst} {
 		if code := p.waitExit(t, 90*time.Second); code != 0 || p.count(reClosedBy) == 0 {
 			t.Errorf("%s at expiry: exit %d; output:\n%s", p.name, code, p.output())
