@@ -123,7 +123,8 @@ func tooManyTags(max int) *apiError {
 
 // toAPIError returns err's client view and whether it is a server fault
 // that deserves an error log. Context errors (client gone, store deadline)
-// become 503 ServiceUnavailable, which clients retry.
+// and an unreachable store become 503 ServiceUnavailable, which clients
+// retry.
 func toAPIError(err error) (*apiError, bool) {
 	var ae *apiError
 	switch {
@@ -131,6 +132,8 @@ func toAPIError(err error) (*apiError, bool) {
 		return ae, ae.Status >= 500
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return newError(codeServiceUnavailable, "service unavailable, retry"), false
+	case errors.Is(err, store.ErrUnavailable):
+		return newError(codeServiceUnavailable, "database unavailable, retry"), true
 	}
 	return newError(codeInternalFailure, "internal failure"), true
 }

@@ -136,8 +136,8 @@ func TestClusterPostgresRestart(t *testing.T) {
 	}
 	start := time.Now()
 	status, code := c.call(t, n2, "DescribeTunnel", map[string]any{"tunnelId": tun.TunnelID}, nil)
-	if status < 500 || time.Since(start) > 20*time.Second {
-		t.Errorf("DescribeTunnel with PostgreSQL down = %d %s after %v, want a 5xx error within 20s", status, code, time.Since(start))
+	if status != http.StatusServiceUnavailable || code != "ServiceUnavailable" || time.Since(start) > 20*time.Second {
+		t.Errorf("DescribeTunnel with PostgreSQL down = %d %s after %v, want 503 ServiceUnavailable (retryable) within 20s", status, code, time.Since(start))
 	}
 	t.Logf("DescribeTunnel with PostgreSQL down: %d %s after %v", status, code, time.Since(start).Round(time.Millisecond))
 	if err := c.pg.Up(); err != nil {
