@@ -1,10 +1,11 @@
-package localproxy
+package proxyconf
 
 import (
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/adit-project/adit/internal/localproxy"
 	"github.com/adit-project/adit/internal/tunnel"
 )
 
@@ -16,9 +17,25 @@ const (
 	EnvRegion      = "AWSIOT_TUNNEL_REGION"
 )
 
+// Invocation is a parsed command line.
+type Invocation struct {
+	// Config is ready for localproxy.Run, except Logger, UserAgent and the
+	// hooks.
+	Config localproxy.Config
+	// Verbosity is the -v level (default 4).
+	Verbosity int
+	// Help and Version ask to print usage or the version and exit.
+	Help, Version bool
+	// ExportSettings is the --export-default-settings file, if given.
+	ExportSettings string
+	// Warnings are to be logged once the logger exists.
+	Warnings []string
+}
+
 // ParseArgs parses the reference proxy's command line (args without the
 // program name). Values come from the command line, then the --config
-// file, then the environment through getenv. Errors wrap ErrInvalidConfig.
+// file, then the environment through getenv. Errors wrap
+// localproxy.ErrInvalidConfig.
 func ParseArgs(args []string, getenv func(string) string) (*Invocation, error) {
 	vals, err := parseFlags(args)
 	if err != nil {
@@ -111,9 +128,14 @@ func mergeEnv(vals map[string]string, getenv func(string) string) {
 	}
 }
 
+// configErrorf returns an error wrapping localproxy.ErrInvalidConfig.
+func configErrorf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", localproxy.ErrInvalidConfig, fmt.Sprintf(format, args...))
+}
+
 // buildConfig validates the merged options and builds the Config.
-func buildConfig(vals map[string]string, getenv func(string) string, warn func(string)) (Config, error) {
-	var cfg Config
+func buildConfig(vals map[string]string, getenv func(string) string, warn func(string)) (localproxy.Config, error) {
+	var cfg localproxy.Config
 	st := defaultSettings()
 	if path := vals["settings-json"]; path != "" {
 		if err := loadSettings(path, &st, warn); err != nil {
@@ -192,7 +214,7 @@ func modeFromFlags(vals map[string]string) (tunnel.Mode, error) {
 }
 
 // mappingsFromFlags parses -s/-d and the --config-dir mappings.
-func mappingsFromFlags(vals map[string]string, cfg *Config, warn func(string)) error {
+func mappingsFromFlags(vals map[string]string, cfg *localproxy.Config, warn func(string)) error {
 	m := vals["source-listen-port"]
 	if cfg.Mode == tunnel.ModeDestination {
 		m = vals["destination-app"]
@@ -217,13 +239,13 @@ func mappingsFromFlags(vals map[string]string, cfg *Config, warn func(string)) e
 }
 
 // tokensFromFlags validates the access and client tokens.
-func tokensFromFlags(vals map[string]string, cfg *Config) error {
+func tokensFromFlags(vals map[string]string, cfg *localproxy.Config) error {
 	cfg.AccessToken = vals["access-token"]
-	if err := checkAccessToken(cfg.AccessToken); err != nil {
+	if err := localproxy.CheckAccessToken(cfg.AccessToken); err != nil {
 		return err
 	}
 	if ct, ok := vals["client-token"]; ok {
-		if !clientTokenRE.MatchString(ct) {
+		if !localproxy.ValidClientToken(ct) {
 			return configErrorf("client token must match ^[a-zA-Z0-9-]{32,128}$ (got %d characters)", len(ct))
 		}
 		cfg.ClientToken = ct
@@ -232,23 +254,23 @@ func tokensFromFlags(vals map[string]string, cfg *Config) error {
 }
 
 // clientTypeFromFlags parses -y.
-func clientTypeFromFlags(vals map[string]string, mode tunnel.Mode, warn func(string)) (ClientType, error) {
+func clientTypeFromFlags(vals map[string]string, mode tunnel.Mode, warn func(string)) (localproxy.ClientType, error) {
 	y, ok := vals["destination-client-type"]
 	if !ok {
-		return ClientV3, nil
+		return localproxy.ClientV3, nil
 	}
 	if mode == tunnel.ModeDestination {
 		warn("--destination-client-type applies to source mode only; ignored")
-		return ClientV3, nil
+		return localproxy.ClientV3, nil
 	}
 	switch strings.ToUpper(y) {
 	case "V1":
-		return ClientV1, nil
+		return localproxy.ClientV1, nil
 	case "V2":
-		return ClientV2, nil
+		return localproxy.ClientV2, nil
 	case "V3":
-		return ClientV3, nil
+		return localproxy.ClientV3, nil
 	}
 	warn(fmt.Sprintf("unknown destination client type %q; using V3", y))
-	return ClientV3, nil
+	return localproxy.ClientV3, nil
 }

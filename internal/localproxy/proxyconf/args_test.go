@@ -1,4 +1,4 @@
-package localproxy
+package proxyconf
 
 import (
 	"crypto/tls"
@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/adit-project/adit/internal/localproxy"
 	"github.com/adit-project/adit/internal/tunnel"
 	"github.com/adit-project/adit/internal/wire"
 )
@@ -36,7 +37,7 @@ func TestParseArgsAccepts(t *testing.T) {
 			c := inv.Config
 			want(t, "mode", c.Mode, tunnel.ModeSource)
 			want(t, "endpoint", c.Endpoint, "wss://data.tunneling.iot.us-east-1.amazonaws.com")
-			want(t, "services", c.Services, []Service{{Addr: "5555"}})
+			want(t, "services", c.Services, []localproxy.Service{{Addr: "5555"}})
 			want(t, "bind", c.BindAddress, "localhost")
 			want(t, "verbosity", inv.Verbosity, 4)
 			want(t, "warnings", len(inv.Warnings), 1) // token on the command line
@@ -44,7 +45,7 @@ func TestParseArgsAccepts(t *testing.T) {
 		{"endpoint_destination", []string{"--access-token=tok", "--proxy-endpoint", "Host.Example:8443", "-d", "SSH1=22, SSH2=10.0.0.1:80"}, nil, func(t *testing.T, inv *Invocation) {
 			want(t, "mode", inv.Config.Mode, tunnel.ModeDestination)
 			want(t, "endpoint", inv.Config.Endpoint, "wss://host.example:8443")
-			want(t, "services", inv.Config.Services, []Service{{"SSH1", "22"}, {"SSH2", "10.0.0.1:80"}})
+			want(t, "services", inv.Config.Services, []localproxy.Service{{ID: "SSH1", Addr: "22"}, {ID: "SSH2", Addr: "10.0.0.1:80"}})
 			want(t, "bind", inv.Config.BindAddress, "")
 		}},
 		{"ws_url_from_env", []string{"-m", "src"}, map[string]string{EnvAccessToken: "envtok", EnvEndpoint: "ws://127.0.0.1:8080"}, func(t *testing.T, inv *Invocation) {
@@ -58,7 +59,7 @@ func TestParseArgsAccepts(t *testing.T) {
 		}},
 		{"attached_short_values", []string{"-tX", "-rus-east-1", "-s5555", "-v6"}, nil, func(t *testing.T, inv *Invocation) {
 			want(t, "token", inv.Config.AccessToken, "X")
-			want(t, "services", inv.Config.Services, []Service{{Addr: "5555"}})
+			want(t, "services", inv.Config.Services, []localproxy.Service{{Addr: "5555"}})
 			want(t, "verbosity", inv.Verbosity, 6)
 		}},
 		{"cli_over_config_over_env", []string{"--config", cfgFile, "-t", "cli-token", "-s", "1"}, map[string]string{EnvAccessToken: "env", EnvRegion: "eu-west-1", EnvClientToken: token}, func(t *testing.T, inv *Invocation) {
@@ -71,15 +72,15 @@ func TestParseArgsAccepts(t *testing.T) {
 			want(t, "token", inv.Config.AccessToken, "file-token")
 		}},
 		{"unix_socket_and_bind", []string{"-t", "x", "-e", "h", "-d", "/run/app.sock", "-b", "10.0.0.5"}, nil, func(t *testing.T, inv *Invocation) {
-			want(t, "services", inv.Config.Services, []Service{{Addr: "/run/app.sock"}})
+			want(t, "services", inv.Config.Services, []localproxy.Service{{Addr: "/run/app.sock"}})
 			want(t, "bind", inv.Config.BindAddress, "10.0.0.5")
 			want(t, "endpoint", inv.Config.Endpoint, "wss://h")
 		}},
 		{"client_types", []string{"-t", "x", "-e", "h", "-s", "1", "-y", "v2"}, nil, func(t *testing.T, inv *Invocation) {
-			want(t, "client type", inv.Config.ClientType, ClientV2)
+			want(t, "client type", inv.Config.ClientType, localproxy.ClientV2)
 		}},
 		{"unknown_client_type_warns", []string{"-t", "x", "-e", "h", "-s", "1", "-y", "V9"}, nil, func(t *testing.T, inv *Invocation) {
-			want(t, "client type", inv.Config.ClientType, ClientV3)
+			want(t, "client type", inv.Config.ClientType, localproxy.ClientV3)
 			want(t, "warnings", len(inv.Warnings), 2)
 		}},
 		{"help", []string{"-h"}, nil, func(t *testing.T, inv *Invocation) { want(t, "help", inv.Help, true) }},
@@ -158,7 +159,7 @@ func TestParseArgsRejects(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			_, err := ParseArgs(append(append([]string{}, base...), c.args...), env(nil))
-			if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), c.msg) {
+			if !errors.Is(err, localproxy.ErrInvalidConfig) || !strings.Contains(err.Error(), c.msg) {
 				t.Errorf("ParseArgs(%q) = %v, want an invalid-config error containing %q", c.args, err, c.msg)
 			}
 		})
@@ -188,7 +189,7 @@ func TestParseArgsRejectsTokensAndEndpoints(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			_, err := ParseArgs(c.args, env(c.env))
-			if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), c.msg) {
+			if !errors.Is(err, localproxy.ErrInvalidConfig) || !strings.Contains(err.Error(), c.msg) {
 				t.Errorf("ParseArgs = %v, want an invalid-config error containing %q", err, c.msg)
 			}
 		})
@@ -205,7 +206,7 @@ func TestConfigDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want(t, "fallback", inv.Config.FallbackServices, []Service{{"SSH", "2222"}, {"RDP", "3389"}})
+	want(t, "fallback", inv.Config.FallbackServices, []localproxy.Service{{ID: "SSH", Addr: "2222"}, {ID: "RDP", Addr: "3389"}})
 	if len(inv.Warnings) != 4 { // token on the command line, bad id, WEB=0, junk.txt
 		t.Errorf("warnings = %q, want 4", inv.Warnings)
 	}
@@ -239,7 +240,7 @@ func TestSettings(t *testing.T) {
 	if len(warnings) != 2 {
 		t.Errorf("warnings = %q, want one for the fixed key and one for the unknown key", warnings)
 	}
-	var cfg Config
+	var cfg localproxy.Config
 	s.apply(&cfg)
 	want(t, "config", []any{cfg.PingPeriod, cfg.DialRetries, cfg.DialRetryDelay, cfg.MaxConnsPerService,
 		cfg.MaxConnectAttempts, cfg.ExitOnDataError, cfg.Subprotocol},
@@ -271,7 +272,7 @@ func TestCABundleAndCapath(t *testing.T) {
 		}
 	}
 	os.WriteFile(bundle, []byte("garbage"), 0o644)
-	if _, err := ParseArgs([]string{"-t", "x", "-e", "h", "-m", "src", "--ca-bundle", bundle}, env(nil)); !errors.Is(err, ErrInvalidConfig) {
+	if _, err := ParseArgs([]string{"-t", "x", "-e", "h", "-m", "src", "--ca-bundle", bundle}, env(nil)); !errors.Is(err, localproxy.ErrInvalidConfig) {
 		t.Errorf("garbage bundle: %v", err)
 	}
 }
