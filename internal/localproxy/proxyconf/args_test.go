@@ -1,21 +1,15 @@
 package proxyconf
 
 import (
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/adit-project/adit/internal/localproxy"
 	"github.com/adit-project/adit/internal/tunnel"
-	"github.com/adit-project/adit/internal/wire"
 )
 
 func env(kv map[string]string) func(string) string {
@@ -193,86 +187,5 @@ func TestParseArgsRejectsTokensAndEndpoints(t *testing.T) {
 				t.Errorf("ParseArgs = %v, want an invalid-config error containing %q", err, c.msg)
 			}
 		})
-	}
-}
-
-func TestConfigDir(t *testing.T) {
-	dir := t.TempDir()
-	os.MkdirAll(filepath.Join(dir, "sub"), 0o755)
-	os.WriteFile(filepath.Join(dir, "a.ini"), []byte("[services]\nSSH = 2222\nbad id = 3\nWEB=0\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "sub", "b.ini"), []byte("SSH = 9999\nRDP = 3389\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "junk.txt"), []byte("not ini\n"), 0o644)
-	inv, err := ParseArgs([]string{"-t", "x", "-e", "h", "-m", "src", "--config-dir", dir}, env(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want(t, "fallback", inv.Config.FallbackServices, []localproxy.Service{{ID: "SSH", Addr: "2222"}, {ID: "RDP", Addr: "3389"}})
-	if len(inv.Warnings) != 4 { // token on the command line, bad id, WEB=0, junk.txt
-		t.Errorf("warnings = %q, want 4", inv.Warnings)
-	}
-}
-
-func TestSettings(t *testing.T) {
-	dir := t.TempDir()
-	def := filepath.Join(dir, "default.json")
-	if err := ExportDefaultSettings(def); err != nil {
-		t.Fatal(err)
-	}
-	s := defaultSettings()
-	var warnings []string
-	warn := func(w string) { warnings = append(warnings, w) }
-	if err := loadSettings(def, &s, warn); err != nil || len(warnings) != 0 {
-		t.Fatalf("loading the exported defaults: %v, warnings %q", err, warnings)
-	}
-	want(t, "round trip", s, defaultSettings())
-	custom := filepath.Join(dir, "custom.json")
-	os.WriteFile(custom, []byte(`{
-		"tunneling.proxy.websocket.ping_period_ms": "5000",
-		"tunneling": {"proxy": {
-			"tcp": {"connection_retry_count": 0, "connection_retry_delay_ms": 100, "max_active_connections": 16},
-			"websocket": {"connect_retry_count": 2, "reconnect_on_data_error": "false", "subprotocol": "aws.iot.securetunneling-2.0"},
-			"message": {"max_payload_size": 1024},
-			"frobnicate": 1
-		}}}`), 0o644)
-	if err := loadSettings(custom, &s, warn); err != nil {
-		t.Fatal(err)
-	}
-	if len(warnings) != 2 {
-		t.Errorf("warnings = %q, want one for the fixed key and one for the unknown key", warnings)
-	}
-	var cfg localproxy.Config
-	s.apply(&cfg)
-	want(t, "config", []any{cfg.PingPeriod, cfg.DialRetries, cfg.DialRetryDelay, cfg.MaxConnsPerService,
-		cfg.MaxConnectAttempts, cfg.ExitOnDataError, cfg.Subprotocol},
-		[]any{5 * time.Second, -1, 100 * time.Millisecond, 16, 3, true, wire.Subprotocol2})
-}
-
-func TestCABundleAndCapath(t *testing.T) {
-	srv := httptest.NewTLSServer(nil)
-	defer srv.Close()
-	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-	dir := t.TempDir()
-	bundle := filepath.Join(dir, "ca.pem")
-	os.WriteFile(bundle, pemBytes, 0o644)
-	capath := filepath.Join(dir, "certs")
-	os.Mkdir(capath, 0o755)
-	os.WriteFile(filepath.Join(capath, "1a2b3c4d.0"), pemBytes, 0o644)
-	os.WriteFile(filepath.Join(capath, "README"), []byte("not a certificate"), 0o644)
-	for _, flag := range [][]string{{"--ca-bundle", bundle}, {"-c", capath}} {
-		inv, err := ParseArgs(append([]string{"-t", "x", "-e", "h", "-m", "src"}, flag...), env(nil))
-		if err != nil {
-			t.Fatalf("%v: %v", flag, err)
-		}
-		cfg := inv.Config.TLS
-		if cfg.RootCAs == nil || cfg.MinVersion != tls.VersionTLS12 {
-			t.Fatalf("%v: TLS config %+v", flag, cfg)
-		}
-		if _, err := srv.Certificate().Verify(x509.VerifyOptions{Roots: cfg.RootCAs}); err != nil {
-			t.Errorf("%v: test certificate not trusted: %v", flag, err)
-		}
-	}
-	os.WriteFile(bundle, []byte("garbage"), 0o644)
-	if _, err := ParseArgs([]string{"-t", "x", "-e", "h", "-m", "src", "--ca-bundle", bundle}, env(nil)); !errors.Is(err, localproxy.ErrInvalidConfig) {
-		t.Errorf("garbage bundle: %v", err)
 	}
 }
