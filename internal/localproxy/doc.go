@@ -99,9 +99,9 @@
 // config*.go and errors.go (what Run takes and returns), engine*.go (Run's
 // loop, service mapping, source listeners), session*.go (one WebSocket:
 // the dispatcher of tunnel messages, the writer), lconn*.go (one local
-// connection: its reader and writer, inbox, dialer), sched.go and frame*.go
-// (outbound queues and frames), ws_*.go (upgrade, transport, the message
-// reader, the locked connection) and stdio*.go (RunStdio).
+// connection: its state, reader and writer, inbox, dialer), sched.go and
+// frame*.go (outbound queues and frames), ws_*.go (upgrade, transport, the
+// message reader, the locked connection) and stdio*.go (RunStdio).
 //
 // # Locks
 //
