@@ -2,7 +2,8 @@
 // Tunneling local proxy: the same command line (-t, -i, -e, -r, -s, -d, -b,
 // -c, -k, -v, -m, -y, --config, --config-dir, --settings-json,
 // --export-default-settings, AWSIOT_TUNNEL_* variables), in source or
-// destination mode. See internal/localproxy for the behaviour.
+// destination mode. internal/localproxy/proxyconf parses the command line
+// into a configuration; internal/localproxy is the proxy itself.
 //
 // Extensions: -e also takes ws://host[:port] (plain WebSocket, for a local
 // tunneld in development) or wss://host[:port]; the reference form
@@ -37,6 +38,7 @@ import (
 	"syscall"
 
 	"github.com/adit-project/adit/internal/localproxy"
+	"github.com/adit-project/adit/internal/localproxy/proxyconf"
 	"github.com/adit-project/adit/internal/version"
 )
 
@@ -62,7 +64,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "localproxy: %v\nRun 'localproxy --help' for usage.\n", err)
 		return 2
 	}
-	inv, err := localproxy.ParseArgs(args, os.Getenv)
+	inv, err := proxyconf.ParseArgs(args, os.Getenv)
 	if err == nil && stdio && !inv.Help && !inv.Version && inv.ExportSettings == "" {
 		err = checkStdio(&inv.Config)
 	}
@@ -72,19 +74,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	switch {
 	case inv.Help:
-		localproxy.WriteUsage(stdout)
+		proxyconf.WriteUsage(stdout)
 		return 0
 	case inv.Version:
 		fmt.Fprintln(stdout, "localproxy-adit", version.Long())
 		return 0
 	case inv.ExportSettings != "":
-		if err := localproxy.ExportDefaultSettings(inv.ExportSettings); err != nil {
+		if err := proxyconf.ExportDefaultSettings(inv.ExportSettings); err != nil {
 			fmt.Fprintf(stderr, "localproxy: %v\n", err)
 			return 1
 		}
 		return 0
 	}
-	log := localproxy.NewLogger(stderr, inv.Verbosity)
+	log := proxyconf.NewLogger(stderr, inv.Verbosity)
 	for _, w := range inv.Warnings {
 		log.Warn(w)
 	}
@@ -111,9 +113,9 @@ func exitStatus(ctx context.Context, log *slog.Logger, err error) int {
 	case err == nil, errors.Is(err, context.Canceled):
 		return 0
 	case errors.Is(err, localproxy.ErrInvalidConfig):
-		log.Log(ctx, localproxy.LevelFatal, err.Error())
+		log.Log(ctx, proxyconf.LevelFatal, err.Error())
 		return 2
 	}
-	log.Log(ctx, localproxy.LevelFatal, err.Error())
+	log.Log(ctx, proxyconf.LevelFatal, err.Error())
 	return 1
 }

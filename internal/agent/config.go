@@ -124,7 +124,7 @@ func ParseServiceMap(s string) ([]localproxy.Service, error) {
 	for _, it := range items {
 		id, ep, ok := strings.Cut(it, "=")
 		id, ep = strings.TrimSpace(id), strings.TrimSpace(ep)
-		if !ok || !validServiceID(id) || ep == "" || strings.Contains(ep, "=") {
+		if !ok || !localproxy.ValidServiceID(id) || ep == "" || strings.Contains(ep, "=") {
 			return nil, fmt.Errorf("service map item %q: want SERVICE=endpoint (example: SSH=22,HTTP=127.0.0.1:8080)", it)
 		}
 		if seen[id] {
@@ -137,18 +137,6 @@ func ParseServiceMap(s string) ([]localproxy.Service, error) {
 		out = append(out, localproxy.Service{ID: id, Addr: ep})
 	}
 	return out, nil
-}
-
-func validServiceID(id string) bool {
-	if id == "" || len(id) > 128 {
-		return false
-	}
-	for _, r := range id {
-		if !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			return false
-		}
-	}
-	return true
 }
 
 // checkEndpoint accepts "port", "host:port" or a Unix socket path.

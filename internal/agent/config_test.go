@@ -1,6 +1,9 @@
 package agent
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestParseServiceMap(t *testing.T) {
 	tests := []struct {
@@ -35,5 +38,21 @@ func TestParseNotification(t *testing.T) {
 	r, err := parse([]byte(`{"clientAccessToken":"t","clientMode":"destination","services":["VNC","SSH"],"extra":1}`), DefaultServices)
 	if err != nil || r.key != "SSH,VNC" {
 		t.Errorf("parse = %+v, %v", r, err)
+	}
+}
+
+func TestParseNotificationRefuses(t *testing.T) {
+	single, _ := ParseServiceMap("22")
+	for _, tt := range []struct {
+		name, payload, reason string
+	}{
+		{"region", `{"clientAccessToken":"t","clientMode":"destination","region":"US East","services":["SSH"]}`, `invalid region "US East"`},
+		{"service id", `{"clientAccessToken":"t","clientMode":"destination","services":["a b"]}`, `invalid service id "a b"`},
+		{"empty service id", `{"clientAccessToken":"t","clientMode":"destination","services":[""]}`, `invalid service id ""`},
+		{"long service id", `{"clientAccessToken":"t","clientMode":"destination","services":["` + strings.Repeat("s", 129) + `"]}`, "invalid service id"},
+	} {
+		if _, err := parse([]byte(tt.payload), single); err == nil || !strings.Contains(err.Error(), tt.reason) {
+			t.Errorf("%s: parse = %v, want an error containing %q", tt.name, err, tt.reason)
+		}
 	}
 }

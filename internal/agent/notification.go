@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -19,7 +20,14 @@ type request struct {
 	key      string               // identifies the tunnel's session
 }
 
-// parse decodes and validates a notification against the service map.
+// regionRE is what a region looks like (tunneld checks its --region the
+// same way). The agent does not use the region; a malformed one marks a
+// payload no tunneld sent.
+var regionRE = regexp.MustCompile(`^[a-z0-9-]{1,64}$`)
+
+// parse decodes and validates a notification against the service map:
+// clientMode destination, a token, at least one service, each a valid
+// service id named once and by the map, and a well-formed region if any.
 // Errors never contain the token.
 func parse(payload []byte, services []localproxy.Service) (request, error) {
 	var m notifymsg.Message
@@ -33,6 +41,13 @@ func parse(payload []byte, services []localproxy.Service) (request, error) {
 		return request{}, errors.New("missing clientAccessToken")
 	case len(m.Services) == 0:
 		return request{}, errors.New("missing services")
+	case m.Region != "" && !regionRE.MatchString(m.Region):
+		return request{}, fmt.Errorf("invalid region %.64q", m.Region)
+	}
+	for _, s := range m.Services {
+		if !localproxy.ValidServiceID(s) {
+			return request{}, fmt.Errorf("invalid service id %.64q", s)
+		}
 	}
 	svcs := slices.Clone(m.Services)
 	slices.Sort(svcs)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/adit-project/adit/internal/audit"
+	"github.com/adit-project/adit/internal/notify/notifymsg"
 	"github.com/adit-project/adit/internal/store"
 	"github.com/adit-project/adit/internal/tunnel"
 )
@@ -40,16 +41,6 @@ type Authenticator interface {
 	Verify(r *http.Request, body []byte) (principal string, err error)
 }
 
-// Notification is what a Notifier sends to a destination device: the
-// destination access token of a tunnel, for the MQTT notify topic.
-type Notification struct {
-	ThingName string
-	Region    string
-	// Token is the destination client access token; never log it.
-	Token    string
-	Services []string
-}
-
 // Notifier tells a destination device about a new destination token.
 //
 // NotifyDestination is called after OpenTunnel with a thingName, and after
@@ -59,7 +50,7 @@ type Notification struct {
 // and ends after NotifyTimeout; a failure is logged and never fails the
 // call.
 type Notifier interface {
-	NotifyDestination(ctx context.Context, n Notification) error
+	NotifyDestination(ctx context.Context, n notifymsg.Notification) error
 }
 
 // NotifyTimeout bounds one Notifier call.

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/adit-project/adit/internal/notify/notifymsg"
 	"github.com/adit-project/adit/internal/tunnel"
 )
 
@@ -199,7 +200,7 @@ func (h *Handler) now() time.Time { return tunnel.Truncate(h.cfg.Now()) }
 
 // notify sends n through the Notifier, if any. It outlives a client that
 // goes away (the tunnel exists by now) and only logs failures.
-func (h *Handler) notify(ctx context.Context, id string, n Notification) {
+func (h *Handler) notify(ctx context.Context, id string, n notifymsg.Notification) {
 	if h.cfg.Notifier == nil {
 		return
 	}

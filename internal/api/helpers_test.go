@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/adit-project/adit/internal/notify/notifymsg"
 	"github.com/adit-project/adit/internal/store"
 	"github.com/adit-project/adit/internal/store/sqlitestore"
 	"github.com/adit-project/adit/internal/tunnel"
@@ -83,11 +84,11 @@ func (p *peersRecorder) take() []string {
 // notifierRecorder records notifications and fails with err when set.
 type notifierRecorder struct {
 	mu  sync.Mutex
-	got []Notification
+	got []notifymsg.Notification
 	err error
 }
 
-func (n *notifierRecorder) NotifyDestination(ctx context.Context, x Notification) error {
+func (n *notifierRecorder) NotifyDestination(ctx context.Context, x notifymsg.Notification) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -97,7 +98,7 @@ func (n *notifierRecorder) NotifyDestination(ctx context.Context, x Notification
 	return n.err
 }
 
-func (n *notifierRecorder) take() []Notification {
+func (n *notifierRecorder) take() []notifymsg.Notification {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	g := n.got

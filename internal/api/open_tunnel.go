@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/adit-project/adit/internal/notify/notifymsg"
 	"github.com/adit-project/adit/internal/store"
 	"github.com/adit-project/adit/internal/tunnel"
 )
@@ -43,7 +44,7 @@ func (h *Handler) openTunnel(ctx context.Context, in *openTunnelInput) (*openTun
 	}
 	h.log.Info("tunnel opened", "tunnel_id", t.ID, "thing_name", t.ThingName)
 	if t.ThingName != "" {
-		h.notify(ctx, t.ID, Notification{ThingName: t.ThingName, Region: h.cfg.Region, Token: dst, Services: t.Services})
+		h.notify(ctx, t.ID, notifymsg.Notification{ThingName: t.ThingName, Region: h.cfg.Region, Token: dst, Services: t.Services})
 	}
 	return &openTunnelOutput{TunnelID: t.ID, TunnelARN: t.ARN, SourceAccessToken: src, DestinationAccessToken: dst}, nil
 }

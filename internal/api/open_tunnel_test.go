@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/adit-project/adit/internal/notify/notifymsg"
 	"github.com/adit-project/adit/internal/store"
 	"github.com/adit-project/adit/internal/tunnel"
 )
@@ -128,7 +129,7 @@ func TestOpenTunnelNotifies(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.Region = "eu-west-1" })
 	r := e.ok("OpenTunnel", `{"destinationConfig": {"thingName": "robot-1", "services": ["SSH"]}}`)
 	got := e.notify.take()
-	want := Notification{ThingName: "robot-1", Region: "eu-west-1", Token: r.str("destinationAccessToken"), Services: []string{"SSH"}}
+	want := notifymsg.Notification{ThingName: "robot-1", Region: "eu-west-1", Token: r.str("destinationAccessToken"), Services: []string{"SSH"}}
 	if len(got) != 1 || got[0].ThingName != want.ThingName || got[0].Region != want.Region ||
 		got[0].Token != want.Token || !slices.Equal(got[0].Services, want.Services) {
 		t.Errorf("notifications = %+v, want [%+v]", got, want)

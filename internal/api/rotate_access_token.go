@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 
+	"github.com/adit-project/adit/internal/notify/notifymsg"
 	"github.com/adit-project/adit/internal/store"
 	"github.com/adit-project/adit/internal/tunnel"
 )
@@ -88,7 +89,7 @@ func (h *Handler) rotateAccessToken(ctx context.Context, in *rotateInput) (*rota
 		}
 	}
 	if thing != nil && out.DestinationAccessToken != "" {
-		h.notify(ctx, id, Notification{ThingName: *thing, Region: h.cfg.Region,
+		h.notify(ctx, id, notifymsg.Notification{ThingName: *thing, Region: h.cfg.Region,
 			Token: out.DestinationAccessToken, Services: t.Services})
 	}
 	return out, nil

@@ -155,6 +155,10 @@ type Config struct {
 	OnConnected func(serviceIDs []string)
 }
 
+// LevelTrace is the slog level of the per-message detail Run logs, below
+// slog.LevelDebug (the reference's -v 6 and above).
+const LevelTrace = slog.LevelDebug - 4
+
 // Defaults of Config.
 const (
 	DefaultPingPeriod         = 20 * time.Second

@@ -27,13 +27,13 @@
 // # WebSocket
 //
 // The WebSocket is the project's own, internal/wsframe, for the upgrade
-// (dial.go: the request carries access-token, client-token, User-Agent and
-// the one configured subprotocol; the answer's Sec-WebSocket-Accept and
-// subprotocol are checked), for reading (wsread.go) and for the frames
-// the writer masks in place (frame.go, wsconn.go). A ping is answered
-// with a pong carrying the same payload, a Close frame with a Close frame
-// carrying the same code; a breach of WebSocket framing is answered with
-// Close 1002 naming it, an oversized message with 1009.
+// (ws_dial.go: the request carries access-token, client-token, User-Agent
+// and the one configured subprotocol; the answer's Sec-WebSocket-Accept
+// and subprotocol are checked), for reading (ws_read.go) and for the
+// frames the writer masks in place (frame.go, frame_writer.go). A ping is
+// answered with a pong carrying the same payload, a Close frame with a
+// Close frame carrying the same code; a breach of WebSocket framing is
+// answered with Close 1002 naming it, an oversized message with 1009.
 //
 // # Goroutines
 //
@@ -65,7 +65,7 @@
 // Inbound (tunnel → local): the session reader reads the WebSocket
 // straight into its own 256 KiB buffer, where a wsframe.Reader joins the
 // payloads of the WebSocket frames and cuts tunnel messages in place with
-// wire.FrameSize (wsread.go), so a DATA payload reaches the local socket without being
+// wire.FrameSize (ws_read.go), so a DATA payload reaches the local socket without being
 // copied in user space: it is written straight from that buffer with one
 // non-blocking write when nothing is buffered. What does not fit is copied
 // to the connection's inbox (pooled 128 KiB chunks), which the
@@ -92,8 +92,34 @@
 // of bytes in all inboxes, plus one message (64 KiB) per connection that
 // caught up and one partly filled chunk per connection.
 //
+// # Files
+//
+// The command line, config files and settings of the reference proxy are
+// not here: internal/localproxy/proxyconf turns them into a Config. Here:
+// config*.go and errors.go (what Run takes and returns), engine*.go (Run's
+// loop, service mapping, source listeners), session*.go (one WebSocket:
+// the dispatcher of tunnel messages, the writer), lconn*.go (one local
+// connection: its state, reader and writer, inbox, dialer), sched.go and
+// frame*.go (outbound queues and frames), ws_*.go (upgrade, transport, the
+// message reader, the locked connection) and stdio*.go (RunStdio).
+//
 // # Locks
 //
-// Lock order: session.mu, then lconn.mu, then sched.mu; wsWriter.mu, then
-// sched.mu or wsConn.mu. engine.mu and inbox.mu are leaves.
+// Seven mutexes: engine.mu, session.mu, lconn.mu, inbox.mu, sched.mu,
+// wsWriter.mu and wsConn.mu. A goroutine holding one may take another
+// only in this order:
+//
+//   - session.mu, then engine.mu, lconn.mu or sched.mu (a source
+//     registers a connection under session.mu: it takes a stream id,
+//     attaches the socket and queues the start message);
+//   - wsWriter.mu, then sched.mu or wsConn.mu (the writer pops a batch and
+//     writes it).
+//
+// engine.mu, lconn.mu, sched.mu and wsConn.mu are leaves: nothing is
+// locked while one of them is held. inbox.mu is never held with any other
+// lock. Nothing waits while a lock is held (no channel send or receive
+// that can block, no socket I/O) except the WebSocket write under
+// wsWriter.mu and wsConn.mu, bounded by Config.WriteTimeout (a Close frame
+// by a second); that is why the WebSocket reader never takes wsWriter.mu:
+// it queues and wakes the writer goroutine.
 package localproxy

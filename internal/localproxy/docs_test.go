@@ -9,11 +9,16 @@ import (
 	"testing"
 )
 
-// TestDocs checks the package comment and that every exported identifier
-// has a doc comment.
+// TestDocs checks the package comments of localproxy and proxyconf and
+// that every exported identifier has a doc comment.
 func TestDocs(t *testing.T) {
+	checkDocs(t, ".", "localproxy")
+	checkDocs(t, "proxyconf", "proxyconf")
+}
+
+func checkDocs(t *testing.T, dir, pkg string) {
 	fset := token.NewFileSet()
-	names, _ := filepath.Glob("*.go")
+	names, _ := filepath.Glob(filepath.Join(dir, "*.go"))
 	files := map[string]*ast.File{}
 	for _, name := range names {
 		if strings.HasSuffix(name, "_test.go") {
@@ -25,9 +30,12 @@ func TestDocs(t *testing.T) {
 		}
 		files[name] = f
 	}
+	if len(files) == 0 {
+		t.Fatalf("no Go files in %s", dir)
+	}
 	hasPkgDoc := false
 	for name, f := range files {
-		if f.Doc != nil && strings.HasPrefix(f.Doc.Text(), "Package localproxy ") {
+		if f.Doc != nil && strings.HasPrefix(f.Doc.Text(), "Package "+pkg+" ") {
 			hasPkgDoc = true
 		}
 		for _, d := range f.Decls {
@@ -44,7 +52,7 @@ func TestDocs(t *testing.T) {
 		}
 	}
 	if !hasPkgDoc {
-		t.Error("no // Package localproxy comment")
+		t.Errorf("no // Package %s comment in %s", pkg, dir)
 	}
 }
 

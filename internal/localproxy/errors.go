@@ -6,8 +6,8 @@ import (
 	"strings"
 )
 
-// ErrInvalidConfig wraps every error Run and ParseArgs return for input
-// that can never work: bad flags, mappings, tokens or endpoints.
+// ErrInvalidConfig wraps every error Run and proxyconf.ParseArgs return
+// for input that can never work: bad flags, mappings, tokens or endpoints.
 var ErrInvalidConfig = errors.New("invalid configuration")
 
 // ErrRetriesExhausted is returned (wrapping the last failure) when

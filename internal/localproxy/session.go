@@ -82,8 +82,8 @@ const closeWriteWait = time.Second
 func (s *session) run(ctx context.Context) (ready bool, err error) {
 	g, gctx := errgroup.WithContext(ctx)
 	s.ctx = gctx
-	var r reader
-	g.Go(func() error { return r.loop(gctx, s) })
+	var d dispatcher
+	g.Go(func() error { return d.loop(gctx, s) })
 	g.Go(func() error { return s.writeLoop(gctx) })
 	g.Go(func() error {
 		<-gctx.Done()
@@ -106,7 +106,7 @@ func (s *session) run(ctx context.Context) (ready bool, err error) {
 	if ctx.Err() != nil {
 		err = ctx.Err()
 	}
-	return r.ready, err
+	return d.ready, err
 }
 
 // closeConns aborts every local connection and refuses new ones.

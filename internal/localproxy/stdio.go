@@ -41,8 +41,8 @@ const stdioConnectAttempts = 3
 // A Read on in that is blocked when RunStdio returns is left to finish on
 // its own.
 func RunStdio(ctx context.Context, cfg Config, serviceID string, in io.Reader, out io.Writer) error {
-	if serviceID == "" || len(serviceID) > maxServiceIDLen || !serviceIDRE.MatchString(serviceID) {
-		return configErrorf("service id %q must match ^[a-zA-Z0-9_-]+$ and have at most %d characters", serviceID, maxServiceIDLen)
+	if !ValidServiceID(serviceID) {
+		return configErrorf("service id %q must match ^[a-zA-Z0-9_-]+$ and have at most %d characters", serviceID, MaxServiceIDLen)
 	}
 	cfg.Mode = tunnel.ModeSource
 	cfg.Services = nil

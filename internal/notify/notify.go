@@ -7,12 +7,11 @@ package notify
 import (
 	"encoding/json"
 
-	"github.com/adit-project/adit/internal/api"
 	"github.com/adit-project/adit/internal/notify/notifymsg"
 )
 
 // payload encodes the notification message of n.
-func payload(n api.Notification) []byte {
+func payload(n notifymsg.Notification) []byte {
 	svcs := n.Services
 	if svcs == nil {
 		svcs = []string{}

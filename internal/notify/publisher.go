@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/adit-project/adit/internal/api"
 	"github.com/adit-project/adit/internal/notify/notifymsg"
 )
 
@@ -93,7 +92,7 @@ func New(cfg Config) (*Publisher, error) {
 
 // NotifyDestination queues n and returns at once; it never blocks. It
 // fails only when the queue is full (the notification is dropped).
-func (p *Publisher) NotifyDestination(ctx context.Context, n api.Notification) error {
+func (p *Publisher) NotifyDestination(ctx context.Context, n notifymsg.Notification) error {
 	it := item{thing: n.ThingName, topic: notifymsg.Topic(p.cfg.Topic, n.ThingName), payload: payload(n), queued: time.Now()}
 	select {
 	case p.queue <- it:

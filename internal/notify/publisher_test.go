@@ -13,7 +13,6 @@ import (
 	"github.com/eclipse/paho.golang/paho"
 	"go.uber.org/goleak"
 
-	"github.com/adit-project/adit/internal/api"
 	"github.com/adit-project/adit/internal/notify"
 	"github.com/adit-project/adit/internal/notify/broker"
 	"github.com/adit-project/adit/internal/notify/mqttconn"
@@ -87,7 +86,7 @@ func receive(t *testing.T, got <-chan *paho.Publish) *paho.Publish {
 	return nil
 }
 
-var note = api.Notification{ThingName: "robot-1", Region: "eu-west-1", Token: "adt1.secret", Services: []string{"SSH", "VNC"}}
+var note = notifymsg.Notification{ThingName: "robot-1", Region: "eu-west-1", Token: "adt1.secret", Services: []string{"SSH", "VNC"}}
 
 func TestPublishEmbedded(t *testing.T) {
 	b := startBroker(t, "127.0.0.1:0")

@@ -10,9 +10,6 @@ const (
 	Subprotocol1Alias = "aws.iot.securedtunneling-1.0"
 )
 
-// Subprotocols lists every accepted subprotocol.
-var Subprotocols = []string{Subprotocol1, Subprotocol2, Subprotocol3, Subprotocol1Alias}
-
 // Version returns the protocol version (1, 2 or 3) of a subprotocol name,
 // or 0 if it is not supported.
 func Version(subprotocol string) int {

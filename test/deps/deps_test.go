@@ -47,3 +47,16 @@ func TestEveryPackageHasADocComment(t *testing.T) {
 		}
 	}
 }
+
+// TestNotifyDoesNotImportTheAPI checks that the MQTT publisher and the
+// notification format stand apart from the control plane: the
+// Notification type lives in notifymsg, which both sides import.
+func TestNotifyDoesNotImportTheAPI(t *testing.T) {
+	for _, pkg := range []string{"internal/notify", "internal/notify/notifymsg"} {
+		for _, dep := range goList(t, "-deps", "../../"+pkg) {
+			if dep == module+"internal/api" {
+				t.Errorf("%s depends on %s", pkg, dep)
+			}
+		}
+	}
+}

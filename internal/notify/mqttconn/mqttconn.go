@@ -125,15 +125,6 @@ func (c Config) brokerURL() (*url.URL, error) {
 	return u, nil
 }
 
-// IsTLS reports whether the URL's scheme uses TLS.
-func IsTLS(u *url.URL) bool {
-	switch strings.ToLower(u.Scheme) {
-	case "mqtts", "tls", "ssl", "wss":
-		return true
-	}
-	return false
-}
-
 func (c Config) tlsConfig(host string) (*tls.Config, error) {
 	t := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: host}
 	if c.CAFile != "" {

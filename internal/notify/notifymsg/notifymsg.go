@@ -15,6 +15,16 @@ const DefaultTopic = "$aws/things/%s/tunnels/notify"
 // ClientModeDestination is the only clientMode a notification carries.
 const ClientModeDestination = "destination"
 
+// Notification is what tunneld sends to a destination device: the
+// destination access token of a tunnel, for the MQTT notify topic.
+type Notification struct {
+	ThingName string
+	Region    string
+	// Token is the destination client access token; never log it.
+	Token    string
+	Services []string
+}
+
 // Message is the JSON payload of a notification.
 type Message struct {
 	ClientAccessToken string   `json:"clientAccessToken"`

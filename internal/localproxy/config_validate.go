@@ -15,7 +15,8 @@ import (
 // Limits on user input, from the reference proxy (docs/PROTOCOL.md §1.4, §4.1).
 const (
 	maxAccessTokenLen = 4096
-	maxServiceIDLen   = 128
+	// MaxServiceIDLen is the longest service id a mapping may name.
+	MaxServiceIDLen = 128
 )
 
 var (
@@ -23,20 +24,37 @@ var (
 	serviceIDRE   = regexp.MustCompile(`^[a-zA-Z0-9_-]+$`)
 )
 
+// ValidServiceID reports whether id is a service id a mapping may name:
+// ^[a-zA-Z0-9_-]+$, at most MaxServiceIDLen characters.
+func ValidServiceID(id string) bool {
+	return len(id) <= MaxServiceIDLen && serviceIDRE.MatchString(id)
+}
+
+// ValidClientToken reports whether t is a client token the service
+// accepts: ^[a-zA-Z0-9-]{32,128}$.
+func ValidClientToken(t string) bool { return clientTokenRE.MatchString(t) }
+
+// CheckMappingAddr checks a Service.Addr for mode as Run will resolve it;
+// port 0 (an OS-assigned source port) only if allowZero.
+func CheckMappingAddr(addr string, mode tunnel.Mode, allowZero bool) error {
+	_, _, err := endpointAddr(addr, mode, "", allowZero)
+	return err
+}
+
 // validate checks c (after withDefaults) and returns an error wrapping
 // ErrInvalidConfig, or the parsed endpoint.
 func (c *Config) validate() (*url.URL, error) {
 	if c.Mode != tunnel.ModeSource && c.Mode != tunnel.ModeDestination {
 		return nil, configErrorf("mode must be source or destination")
 	}
-	u, err := parseEndpointURL(c.Endpoint)
+	u, err := ParseEndpoint(c.Endpoint)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkAccessToken(c.AccessToken); err != nil {
+	if err := CheckAccessToken(c.AccessToken); err != nil {
 		return nil, err
 	}
-	if c.ClientToken != "" && !clientTokenRE.MatchString(c.ClientToken) {
+	if c.ClientToken != "" && !ValidClientToken(c.ClientToken) {
 		return nil, configErrorf("client token must match ^[a-zA-Z0-9-]{32,128}$")
 	}
 	if wire.Version(c.Subprotocol) == 0 || c.Subprotocol == wire.Subprotocol1Alias {
@@ -54,8 +72,9 @@ func (c *Config) validate() (*url.URL, error) {
 	return u, nil
 }
 
-// parseEndpointURL parses a ws:// or wss:// base URL.
-func parseEndpointURL(s string) (*url.URL, error) {
+// ParseEndpoint parses a Config.Endpoint: a ws:// or wss:// base URL.
+// Errors wrap ErrInvalidConfig.
+func ParseEndpoint(s string) (*url.URL, error) {
 	u, err := url.Parse(s)
 	if err != nil {
 		return nil, configErrorf("endpoint %q: %v", s, err)
@@ -74,9 +93,10 @@ func parseEndpointURL(s string) (*url.URL, error) {
 	return u, nil
 }
 
-// checkAccessToken applies the reference's rules: non-empty, at most 4096
-// bytes, no control characters.
-func checkAccessToken(t string) error {
+// CheckAccessToken applies the reference's rules to an access token:
+// non-empty, at most 4096 bytes, no control characters. Errors wrap
+// ErrInvalidConfig.
+func CheckAccessToken(t string) error {
 	switch {
 	case t == "":
 		return configErrorf("access token is required (-t, --config or AWSIOT_TUNNEL_ACCESS_TOKEN)")
@@ -96,14 +116,14 @@ func checkServices(ss []Service, mode tunnel.Mode, strict bool) error {
 		if s.ID == "" && (!strict || len(ss) != 1) {
 			return configErrorf("a mapping without a service id must be the only mapping")
 		}
-		if s.ID != "" && (len(s.ID) > maxServiceIDLen || !serviceIDRE.MatchString(s.ID)) {
-			return configErrorf("service id %q must match ^[a-zA-Z0-9_-]+$ and have at most %d characters", s.ID, maxServiceIDLen)
+		if s.ID != "" && !ValidServiceID(s.ID) {
+			return configErrorf("service id %q must match ^[a-zA-Z0-9_-]+$ and have at most %d characters", s.ID, MaxServiceIDLen)
 		}
 		if seen[s.ID] {
 			return configErrorf("duplicate service id %q", s.ID)
 		}
 		seen[s.ID] = true
-		if _, _, err := endpointAddr(s.Addr, mode, "", true); err != nil {
+		if err := CheckMappingAddr(s.Addr, mode, true); err != nil {
 			return configErrorf("service %q: %v", s.ID, err)
 		}
 	}

@@ -1,17 +1,16 @@
-package localproxy
+package proxyconf
 
 import (
 	"io"
 	"log/slog"
+
+	"github.com/adit-project/adit/internal/localproxy"
 )
 
-// Log levels beyond slog's four, matching the reference's six.
-const (
-	// LevelTrace is per-message detail (-v 6 and above).
-	LevelTrace = slog.LevelDebug - 4
-	// LevelFatal is an error that ends the process (-v 1 and above).
-	LevelFatal = slog.LevelError + 4
-)
+// LevelFatal is the slog level of an error that ends the process (-v 1 and
+// above); with localproxy.LevelTrace it makes the reference's six levels
+// out of slog's four.
+const LevelFatal = slog.LevelError + 4
 
 // levelForVerbosity maps the reference's -v 0..255 to a slog level: 1
 // fatal, 2 error, 3 warning, 4 info, 5 debug, 6 and above trace. ok is
@@ -31,7 +30,7 @@ func levelForVerbosity(v int) (level slog.Level, ok bool) {
 	case v == 5:
 		return slog.LevelDebug, true
 	}
-	return LevelTrace, true
+	return localproxy.LevelTrace, true
 }
 
 // NewLogger returns a text logger writing to w at the level of the
@@ -48,7 +47,7 @@ func NewLogger(w io.Writer, verbosity int) *slog.Logger {
 				return a
 			}
 			switch a.Value.Any().(slog.Level) {
-			case LevelTrace:
+			case localproxy.LevelTrace:
 				a.Value = slog.StringValue("TRACE")
 			case LevelFatal:
 				a.Value = slog.StringValue("FATAL")

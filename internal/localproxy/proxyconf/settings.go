@@ -1,4 +1,4 @@
-package localproxy
+package proxyconf
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/adit-project/adit/internal/localproxy"
 	"github.com/adit-project/adit/internal/wire"
 )
 
@@ -37,15 +38,15 @@ type settings struct {
 // backoff rather than a fixed delay.
 func defaultSettings() settings {
 	return settings{
-		BindAddress:    DefaultBindAddress,
+		BindAddress:    localproxy.DefaultBindAddress,
 		EndpointFormat: "data.tunneling.iot.%s.amazonaws.com",
 		RegionOverrides: map[string]string{
 			"cn-north-1":     "data.tunneling.iot.cn-north-1.amazonaws.com.cn",
 			"cn-northwest-1": "data.tunneling.iot.cn-northwest-1.amazonaws.com.cn",
 		},
-		TCPRetryCount: DefaultDialRetries, TCPRetryDelayMS: int(DefaultDialRetryDelay / time.Millisecond),
-		MaxActiveConns: DefaultMaxConnsPerService, PingPeriodMS: int(DefaultPingPeriod / time.Millisecond),
-		WSRetryDelayMS: int(DefaultReconnectDelay / time.Millisecond), WSConnectRetryCount: -1,
+		TCPRetryCount: localproxy.DefaultDialRetries, TCPRetryDelayMS: int(localproxy.DefaultDialRetryDelay / time.Millisecond),
+		MaxActiveConns: localproxy.DefaultMaxConnsPerService, PingPeriodMS: int(localproxy.DefaultPingPeriod / time.Millisecond),
+		WSRetryDelayMS: int(localproxy.DefaultReconnectDelay / time.Millisecond), WSConnectRetryCount: -1,
 		ReconnectOnDataError: true, Subprotocol: wire.Subprotocol3,
 	}
 }
@@ -158,7 +159,7 @@ func (s *settings) set(key, val string, warn func(string)) error {
 }
 
 // apply copies the settings into cfg.
-func (s *settings) apply(cfg *Config) {
+func (s *settings) apply(cfg *localproxy.Config) {
 	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
 	cfg.DialRetries = s.TCPRetryCount
 	if s.TCPRetryCount == 0 {
@@ -168,7 +169,7 @@ func (s *settings) apply(cfg *Config) {
 	cfg.MaxConnsPerService = s.MaxActiveConns
 	cfg.PingPeriod = ms(s.PingPeriodMS)
 	cfg.ReconnectDelay = ms(s.WSRetryDelayMS)
-	cfg.MaxReconnectDelay = max(DefaultMaxReconnectDelay, cfg.ReconnectDelay)
+	cfg.MaxReconnectDelay = max(localproxy.DefaultMaxReconnectDelay, cfg.ReconnectDelay)
 	cfg.MaxConnectAttempts = 0
 	if s.WSConnectRetryCount >= 0 {
 		cfg.MaxConnectAttempts = s.WSConnectRetryCount + 1

@@ -1,4 +1,4 @@
-package localproxy
+package proxyconf
 
 import (
 	"bufio"
@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/adit-project/adit/internal/localproxy"
 	"github.com/adit-project/adit/internal/tunnel"
 )
 
@@ -16,7 +17,7 @@ import (
 // "SERVICE=endpoint"; a single item without "=" is the V1 format. Ports
 // must be 1..65535; destination endpoints may be "host:port" or a Unix
 // socket path.
-func parseMappings(s string, mode tunnel.Mode) ([]Service, error) {
+func parseMappings(s string, mode tunnel.Mode) ([]localproxy.Service, error) {
 	var items []string
 	for _, it := range strings.Split(s, ",") {
 		if it = strings.TrimSpace(it); it != "" {
@@ -27,16 +28,16 @@ func parseMappings(s string, mode tunnel.Mode) ([]Service, error) {
 		return nil, errors.New("empty port mapping")
 	}
 	if len(items) == 1 && !strings.Contains(items[0], "=") {
-		return []Service{{Addr: items[0]}}, checkMapping(Service{Addr: items[0]}, mode)
+		return []localproxy.Service{{Addr: items[0]}}, checkMapping(localproxy.Service{Addr: items[0]}, mode)
 	}
-	out := make([]Service, 0, len(items))
+	out := make([]localproxy.Service, 0, len(items))
 	for _, it := range items {
 		id, ep, ok := strings.Cut(it, "=")
 		id, ep = strings.TrimSpace(id), strings.TrimSpace(ep)
 		if !ok || id == "" || ep == "" || strings.Contains(ep, "=") {
 			return nil, fmt.Errorf("wrong format for the port mapping %q (example: SSH1=5555,SSH2=6666)", it)
 		}
-		sv := Service{ID: id, Addr: ep}
+		sv := localproxy.Service{ID: id, Addr: ep}
 		if err := checkMapping(sv, mode); err != nil {
 			return nil, err
 		}
@@ -52,11 +53,11 @@ func parseMappings(s string, mode tunnel.Mode) ([]Service, error) {
 
 // checkMapping validates one mapping as the command line requires (port 0
 // is not allowed there).
-func checkMapping(s Service, mode tunnel.Mode) error {
-	if s.ID != "" && (len(s.ID) > maxServiceIDLen || !serviceIDRE.MatchString(s.ID)) {
-		return fmt.Errorf("invalid service id %q: must match ^[a-zA-Z0-9_-]+$, at most %d characters", s.ID, maxServiceIDLen)
+func checkMapping(s localproxy.Service, mode tunnel.Mode) error {
+	if s.ID != "" && !localproxy.ValidServiceID(s.ID) {
+		return fmt.Errorf("invalid service id %q: must match ^[a-zA-Z0-9_-]+$, at most %d characters", s.ID, localproxy.MaxServiceIDLen)
 	}
-	if _, _, err := endpointAddr(s.Addr, mode, "", false); err != nil {
+	if err := localproxy.CheckMappingAddr(s.Addr, mode, false); err != nil {
 		return fmt.Errorf("invalid endpoint %q for service %q: %v", s.Addr, s.ID, err)
 	}
 	return nil
@@ -65,7 +66,7 @@ func checkMapping(s Service, mode tunnel.Mode) error {
 // readConfigDir reads every regular file under dir (recursively) as INI
 // lines "SERVICE = endpoint" and returns the mappings; the first mapping
 // of a service wins. A missing default directory is not an error.
-func readConfigDir(dir string, explicit bool, mode tunnel.Mode, warn func(string)) ([]Service, error) {
+func readConfigDir(dir string, explicit bool, mode tunnel.Mode, warn func(string)) ([]localproxy.Service, error) {
 	st, err := os.Stat(dir)
 	if err != nil || !st.IsDir() {
 		if explicit {
@@ -73,7 +74,7 @@ func readConfigDir(dir string, explicit bool, mode tunnel.Mode, warn func(string
 		}
 		return nil, nil
 	}
-	var out []Service
+	var out []localproxy.Service
 	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -87,7 +88,7 @@ func readConfigDir(dir string, explicit bool, mode tunnel.Mode, warn func(string
 			return nil
 		}
 		for _, p := range kv {
-			sv := Service{ID: p[0], Addr: p[1]}
+			sv := localproxy.Service{ID: p[0], Addr: p[1]}
 			err := errors.New("missing service id")
 			if sv.ID != "" {
 				err = checkMapping(sv, mode)
@@ -105,7 +106,7 @@ func readConfigDir(dir string, explicit bool, mode tunnel.Mode, warn func(string
 	return out, err
 }
 
-func containsID(ss []Service, id string) bool {
+func containsID(ss []localproxy.Service, id string) bool {
 	for _, s := range ss {
 		if s.ID == id {
 			return true

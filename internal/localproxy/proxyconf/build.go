@@ -1,119 +1,16 @@
-package localproxy
+package proxyconf
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
+	"github.com/adit-project/adit/internal/localproxy"
 	"github.com/adit-project/adit/internal/tunnel"
 )
 
-// Environment variables read by ParseArgs (lowest priority).
-const (
-	EnvAccessToken = "AWSIOT_TUNNEL_ACCESS_TOKEN"
-	EnvClientToken = "AWSIOT_TUNNEL_CLIENT_TOKEN"
-	EnvEndpoint    = "AWSIOT_TUNNEL_ENDPOINT"
-	EnvRegion      = "AWSIOT_TUNNEL_REGION"
-)
-
-// ParseArgs parses the reference proxy's command line (args without the
-// program name). Values come from the command line, then the --config
-// file, then the environment through getenv. Errors wrap ErrInvalidConfig.
-func ParseArgs(args []string, getenv func(string) string) (*Invocation, error) {
-	vals, err := parseFlags(args)
-	if err != nil {
-		return nil, err
-	}
-	inv := &Invocation{}
-	if inv.Help, err = switchSet(vals, "help"); err != nil || inv.Help {
-		return inv, err
-	}
-	if inv.Version, err = switchSet(vals, "version"); err != nil || inv.Version {
-		return inv, err
-	}
-	if inv.ExportSettings = vals["export-default-settings"]; inv.ExportSettings != "" {
-		return inv, nil
-	}
-	if _, ok := vals["access-token"]; ok {
-		inv.Warnings = append(inv.Warnings, "access token given on the command line; consider "+EnvAccessToken+" instead")
-	}
-	if err := mergeConfigFile(vals); err != nil {
-		return nil, err
-	}
-	mergeEnv(vals, getenv)
-	if inv.Verbosity, err = parseVerbosity(vals["verbose"], has(vals, "verbose")); err != nil {
-		return nil, err
-	}
-	warn := func(s string) { inv.Warnings = append(inv.Warnings, s) }
-	if inv.Config, err = buildConfig(vals, getenv, warn); err != nil {
-		return nil, err
-	}
-	return inv, nil
-}
-
-func has(vals map[string]string, k string) bool { _, ok := vals[k]; return ok }
-
-func switchSet(vals map[string]string, k string) (bool, error) {
-	if !has(vals, k) {
-		return false, nil
-	}
-	b, err := parseBool(vals[k])
-	if err != nil {
-		return false, configErrorf("--%s: %v", k, err)
-	}
-	return b, nil
-}
-
-// mergeConfigFile adds the --config file's options that the command line
-// did not set.
-func mergeConfigFile(vals map[string]string) error {
-	path, ok := vals["config"]
-	if !ok {
-		return nil
-	}
-	kv, err := readINI(path)
-	if err != nil {
-		return configErrorf("config file: %v", err)
-	}
-	allowed := func(k string) bool {
-		switch k {
-		case "help", "version", "config", "export-default-settings":
-			return false
-		}
-		return slices.ContainsFunc(options, func(o option) bool { return o.long == k })
-	}
-	for _, p := range kv {
-		if !allowed(p[0]) {
-			return configErrorf("config file %s: unknown option %q", path, p[0])
-		}
-		if !has(vals, p[0]) {
-			vals[p[0]] = p[1]
-		}
-	}
-	return nil
-}
-
-// mergeEnv adds the environment's values for options still unset. The
-// endpoint variables apply only when neither -e nor -r was given.
-func mergeEnv(vals map[string]string, getenv func(string) string) {
-	for k, env := range map[string]string{"access-token": EnvAccessToken, "client-token": EnvClientToken} {
-		if v := getenv(env); v != "" && !has(vals, k) {
-			vals[k] = v
-		}
-	}
-	if !has(vals, "proxy-endpoint") && !has(vals, "region") {
-		if v := getenv(EnvEndpoint); v != "" {
-			vals["proxy-endpoint"] = v
-		}
-		if v := getenv(EnvRegion); v != "" {
-			vals["region"] = v
-		}
-	}
-}
-
 // buildConfig validates the merged options and builds the Config.
-func buildConfig(vals map[string]string, getenv func(string) string, warn func(string)) (Config, error) {
-	var cfg Config
+func buildConfig(vals map[string]string, getenv func(string) string, warn func(string)) (localproxy.Config, error) {
+	var cfg localproxy.Config
 	st := defaultSettings()
 	if path := vals["settings-json"]; path != "" {
 		if err := loadSettings(path, &st, warn); err != nil {
@@ -192,7 +89,7 @@ func modeFromFlags(vals map[string]string) (tunnel.Mode, error) {
 }
 
 // mappingsFromFlags parses -s/-d and the --config-dir mappings.
-func mappingsFromFlags(vals map[string]string, cfg *Config, warn func(string)) error {
+func mappingsFromFlags(vals map[string]string, cfg *localproxy.Config, warn func(string)) error {
 	m := vals["source-listen-port"]
 	if cfg.Mode == tunnel.ModeDestination {
 		m = vals["destination-app"]
@@ -217,13 +114,13 @@ func mappingsFromFlags(vals map[string]string, cfg *Config, warn func(string)) e
 }
 
 // tokensFromFlags validates the access and client tokens.
-func tokensFromFlags(vals map[string]string, cfg *Config) error {
+func tokensFromFlags(vals map[string]string, cfg *localproxy.Config) error {
 	cfg.AccessToken = vals["access-token"]
-	if err := checkAccessToken(cfg.AccessToken); err != nil {
+	if err := localproxy.CheckAccessToken(cfg.AccessToken); err != nil {
 		return err
 	}
 	if ct, ok := vals["client-token"]; ok {
-		if !clientTokenRE.MatchString(ct) {
+		if !localproxy.ValidClientToken(ct) {
 			return configErrorf("client token must match ^[a-zA-Z0-9-]{32,128}$ (got %d characters)", len(ct))
 		}
 		cfg.ClientToken = ct
@@ -232,23 +129,23 @@ func tokensFromFlags(vals map[string]string, cfg *Config) error {
 }
 
 // clientTypeFromFlags parses -y.
-func clientTypeFromFlags(vals map[string]string, mode tunnel.Mode, warn func(string)) (ClientType, error) {
+func clientTypeFromFlags(vals map[string]string, mode tunnel.Mode, warn func(string)) (localproxy.ClientType, error) {
 	y, ok := vals["destination-client-type"]
 	if !ok {
-		return ClientV3, nil
+		return localproxy.ClientV3, nil
 	}
 	if mode == tunnel.ModeDestination {
 		warn("--destination-client-type applies to source mode only; ignored")
-		return ClientV3, nil
+		return localproxy.ClientV3, nil
 	}
 	switch strings.ToUpper(y) {
 	case "V1":
-		return ClientV1, nil
+		return localproxy.ClientV1, nil
 	case "V2":
-		return ClientV2, nil
+		return localproxy.ClientV2, nil
 	case "V3":
-		return ClientV3, nil
+		return localproxy.ClientV3, nil
 	}
 	warn(fmt.Sprintf("unknown destination client type %q; using V3", y))
-	return ClientV3, nil
+	return localproxy.ClientV3, nil
 }

@@ -1,4 +1,4 @@
-package localproxy
+package proxyconf
 
 import (
 	"crypto/tls"
@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/adit-project/adit/internal/localproxy"
 )
 
 var (
@@ -24,7 +26,7 @@ func endpointFromFlags(e, region string, s *settings) (string, error) {
 	if e != "" {
 		e = strings.ToLower(e)
 		if strings.Contains(e, "://") {
-			if _, err := parseEndpointURL(e); err != nil {
+			if _, err := localproxy.ParseEndpoint(e); err != nil {
 				return "", err
 			}
 			return e, nil
@@ -33,7 +35,7 @@ func endpointFromFlags(e, region string, s *settings) (string, error) {
 			return "", fmt.Errorf("invalid proxy endpoint %q: want host[:port], ws://host:port or wss://host:port", e)
 		}
 		u := "wss://" + e
-		if _, err := parseEndpointURL(u); err != nil {
+		if _, err := localproxy.ParseEndpoint(u); err != nil {
 			return "", err
 		}
 		return u, nil

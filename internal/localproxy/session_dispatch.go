@@ -9,17 +9,18 @@ import (
 	"github.com/adit-project/adit/internal/wire"
 )
 
-// reader is the session's WebSocket reader: it decodes the tunnel messages
-// msgReader returns and dispatches them.
-type reader struct {
+// dispatcher runs on the session's reader goroutine: it decodes the tunnel
+// messages msgReader cuts from the WebSocket and acts on each (SERVICE_IDS
+// here, stream and connection messages in session_streams.go).
+type dispatcher struct {
 	ready bool // SERVICE_IDS accepted
 }
 
 // loop reads until the WebSocket fails or a fatal message arrives.
-func (r *reader) loop(ctx context.Context, s *session) error {
+func (d *dispatcher) loop(ctx context.Context, s *session) error {
 	if wire.Version(s.wc.subprotocol) == 1 {
 		// No SERVICE_IDS on a 1.0 socket (docs/PROTOCOL.md D4).
-		if err := r.serviceIDs(s, nil); err != nil {
+		if err := d.serviceIDs(s, nil); err != nil {
 			return err
 		}
 	}
@@ -33,18 +34,18 @@ func (r *reader) loop(ctx context.Context, s *session) error {
 		if err := m.Unmarshal(b); err != nil {
 			return &ProtocolError{Detail: "malformed message", Err: err}
 		}
-		if err := r.handle(ctx, s, &m); err != nil {
+		if err := d.handle(ctx, s, &m); err != nil {
 			return err
 		}
 	}
 }
 
 // handle dispatches one message.
-func (r *reader) handle(ctx context.Context, s *session, m *wire.Message) error {
+func (d *dispatcher) handle(ctx context.Context, s *session, m *wire.Message) error {
 	if m.Type == wire.TypeServiceIDs {
-		return r.serviceIDs(s, m.AvailableServiceIDs)
+		return d.serviceIDs(s, m.AvailableServiceIDs)
 	}
-	if !r.ready {
+	if !d.ready {
 		if m.Type == wire.TypeStreamStart || m.Type == wire.TypeConnectionStart {
 			return &ProtocolError{Detail: m.Type.String() + " before SERVICE_IDS"}
 		}
@@ -86,12 +87,12 @@ func (r *reader) handle(ctx context.Context, s *session, m *wire.Message) error 
 // serviceIDs accepts the tunnel's service list: the first time it resolves
 // the mapping (a fatal error if it does not fit) and makes the session
 // ready; a repeated list must be the same.
-func (r *reader) serviceIDs(s *session, ids []string) error {
+func (d *dispatcher) serviceIDs(s *session, ids []string) error {
 	ids = dedupe(s, ids)
 	if len(ids) > maxServices {
 		return &ServiceMismatchError{Tunnel: ids[:maxServices], Detail: fmt.Sprintf("the tunnel announces %d services; at most %d are supported", len(ids), maxServices)}
 	}
-	if r.ready {
+	if d.ready {
 		s.mu.Lock()
 		same := slices.Equal(sorted(ids), sorted(s.ids))
 		s.mu.Unlock()
@@ -112,7 +113,7 @@ func (r *reader) serviceIDs(s *session, ids []string) error {
 	s.mu.Lock()
 	s.services, s.ids = services, ids
 	s.mu.Unlock()
-	r.ready = true
+	d.ready = true
 	s.e.setCurrent(s)
 	s.log.Info("connected to the tunnel", "services", ids, "subprotocol", s.wc.subprotocol)
 	if s.cfg.OnConnected != nil {

@@ -1,20 +1,15 @@
-package localproxy
+package proxyconf
 
 import (
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/adit-project/adit/internal/localproxy"
 	"github.com/adit-project/adit/internal/tunnel"
-	"github.com/adit-project/adit/internal/wire"
 )
 
 func env(kv map[string]string) func(string) string {
@@ -36,7 +31,7 @@ func TestParseArgsAccepts(t *testing.T) {
 			c := inv.Config
 			want(t, "mode", c.Mode, tunnel.ModeSource)
 			want(t, "endpoint", c.Endpoint, "wss://data.tunneling.iot.us-east-1.amazonaws.com")
-			want(t, "services", c.Services, []Service{{Addr: "5555"}})
+			want(t, "services", c.Services, []localproxy.Service{{Addr: "5555"}})
 			want(t, "bind", c.BindAddress, "localhost")
 			want(t, "verbosity", inv.Verbosity, 4)
 			want(t, "warnings", len(inv.Warnings), 1) // token on the command line
@@ -44,7 +39,7 @@ func TestParseArgsAccepts(t *testing.T) {
 		{"endpoint_destination", []string{"--access-token=tok", "--proxy-endpoint", "Host.Example:8443", "-d", "SSH1=22, SSH2=10.0.0.1:80"}, nil, func(t *testing.T, inv *Invocation) {
 			want(t, "mode", inv.Config.Mode, tunnel.ModeDestination)
 			want(t, "endpoint", inv.Config.Endpoint, "wss://host.example:8443")
-			want(t, "services", inv.Config.Services, []Service{{"SSH1", "22"}, {"SSH2", "10.0.0.1:80"}})
+			want(t, "services", inv.Config.Services, []localproxy.Service{{ID: "SSH1", Addr: "22"}, {ID: "SSH2", Addr: "10.0.0.1:80"}})
 			want(t, "bind", inv.Config.BindAddress, "")
 		}},
 		{"ws_url_from_env", []string{"-m", "src"}, map[string]string{EnvAccessToken: "envtok", EnvEndpoint: "ws://127.0.0.1:8080"}, func(t *testing.T, inv *Invocation) {
@@ -58,7 +53,7 @@ func TestParseArgsAccepts(t *testing.T) {
 		}},
 		{"attached_short_values", []string{"-tX", "-rus-east-1", "-s5555", "-v6"}, nil, func(t *testing.T, inv *Invocation) {
 			want(t, "token", inv.Config.AccessToken, "X")
-			want(t, "services", inv.Config.Services, []Service{{Addr: "5555"}})
+			want(t, "services", inv.Config.Services, []localproxy.Service{{Addr: "5555"}})
 			want(t, "verbosity", inv.Verbosity, 6)
 		}},
 		{"cli_over_config_over_env", []string{"--config", cfgFile, "-t", "cli-token", "-s", "1"}, map[string]string{EnvAccessToken: "env", EnvRegion: "eu-west-1", EnvClientToken: token}, func(t *testing.T, inv *Invocation) {
@@ -71,15 +66,15 @@ func TestParseArgsAccepts(t *testing.T) {
 			want(t, "token", inv.Config.AccessToken, "file-token")
 		}},
 		{"unix_socket_and_bind", []string{"-t", "x", "-e", "h", "-d", "/run/app.sock", "-b", "10.0.0.5"}, nil, func(t *testing.T, inv *Invocation) {
-			want(t, "services", inv.Config.Services, []Service{{Addr: "/run/app.sock"}})
+			want(t, "services", inv.Config.Services, []localproxy.Service{{Addr: "/run/app.sock"}})
 			want(t, "bind", inv.Config.BindAddress, "10.0.0.5")
 			want(t, "endpoint", inv.Config.Endpoint, "wss://h")
 		}},
 		{"client_types", []string{"-t", "x", "-e", "h", "-s", "1", "-y", "v2"}, nil, func(t *testing.T, inv *Invocation) {
-			want(t, "client type", inv.Config.ClientType, ClientV2)
+			want(t, "client type", inv.Config.ClientType, localproxy.ClientV2)
 		}},
 		{"unknown_client_type_warns", []string{"-t", "x", "-e", "h", "-s", "1", "-y", "V9"}, nil, func(t *testing.T, inv *Invocation) {
-			want(t, "client type", inv.Config.ClientType, ClientV3)
+			want(t, "client type", inv.Config.ClientType, localproxy.ClientV3)
 			want(t, "warnings", len(inv.Warnings), 2)
 		}},
 		{"help", []string{"-h"}, nil, func(t *testing.T, inv *Invocation) { want(t, "help", inv.Help, true) }},
@@ -158,7 +153,7 @@ func TestParseArgsRejects(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			_, err := ParseArgs(append(append([]string{}, base...), c.args...), env(nil))
-			if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), c.msg) {
+			if !errors.Is(err, localproxy.ErrInvalidConfig) || !strings.Contains(err.Error(), c.msg) {
 				t.Errorf("ParseArgs(%q) = %v, want an invalid-config error containing %q", c.args, err, c.msg)
 			}
 		})
@@ -188,90 +183,9 @@ func TestParseArgsRejectsTokensAndEndpoints(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			_, err := ParseArgs(c.args, env(c.env))
-			if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), c.msg) {
+			if !errors.Is(err, localproxy.ErrInvalidConfig) || !strings.Contains(err.Error(), c.msg) {
 				t.Errorf("ParseArgs = %v, want an invalid-config error containing %q", err, c.msg)
 			}
 		})
-	}
-}
-
-func TestConfigDir(t *testing.T) {
-	dir := t.TempDir()
-	os.MkdirAll(filepath.Join(dir, "sub"), 0o755)
-	os.WriteFile(filepath.Join(dir, "a.ini"), []byte("[services]\nSSH = 2222\nbad id = 3\nWEB=0\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "sub", "b.ini"), []byte("SSH = 9999\nRDP = 3389\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "junk.txt"), []byte("not ini\n"), 0o644)
-	inv, err := ParseArgs([]string{"-t", "x", "-e", "h", "-m", "src", "--config-dir", dir}, env(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want(t, "fallback", inv.Config.FallbackServices, []Service{{"SSH", "2222"}, {"RDP", "3389"}})
-	if len(inv.Warnings) != 4 { // token on the command line, bad id, WEB=0, junk.txt
-		t.Errorf("warnings = %q, want 4", inv.Warnings)
-	}
-}
-
-func TestSettings(t *testing.T) {
-	dir := t.TempDir()
-	def := filepath.Join(dir, "default.json")
-	if err := ExportDefaultSettings(def); err != nil {
-		t.Fatal(err)
-	}
-	s := defaultSettings()
-	var warnings []string
-	warn := func(w string) { warnings = append(warnings, w) }
-	if err := loadSettings(def, &s, warn); err != nil || len(warnings) != 0 {
-		t.Fatalf("loading the exported defaults: %v, warnings %q", err, warnings)
-	}
-	want(t, "round trip", s, defaultSettings())
-	custom := filepath.Join(dir, "custom.json")
-	os.WriteFile(custom, []byte(`{
-		"tunneling.proxy.websocket.ping_period_ms": "5000",
-		"tunneling": {"proxy": {
-			"tcp": {"connection_retry_count": 0, "connection_retry_delay_ms": 100, "max_active_connections": 16},
-			"websocket": {"connect_retry_count": 2, "reconnect_on_data_error": "false", "subprotocol": "aws.iot.securetunneling-2.0"},
-			"message": {"max_payload_size": 1024},
-			"frobnicate": 1
-		}}}`), 0o644)
-	if err := loadSettings(custom, &s, warn); err != nil {
-		t.Fatal(err)
-	}
-	if len(warnings) != 2 {
-		t.Errorf("warnings = %q, want one for the fixed key and one for the unknown key", warnings)
-	}
-	var cfg Config
-	s.apply(&cfg)
-	want(t, "config", []any{cfg.PingPeriod, cfg.DialRetries, cfg.DialRetryDelay, cfg.MaxConnsPerService,
-		cfg.MaxConnectAttempts, cfg.ExitOnDataError, cfg.Subprotocol},
-		[]any{5 * time.Second, -1, 100 * time.Millisecond, 16, 3, true, wire.Subprotocol2})
-}
-
-func TestCABundleAndCapath(t *testing.T) {
-	srv := httptest.NewTLSServer(nil)
-	defer srv.Close()
-	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-	dir := t.TempDir()
-	bundle := filepath.Join(dir, "ca.pem")
-	os.WriteFile(bundle, pemBytes, 0o644)
-	capath := filepath.Join(dir, "certs")
-	os.Mkdir(capath, 0o755)
-	os.WriteFile(filepath.Join(capath, "1a2b3c4d.0"), pemBytes, 0o644)
-	os.WriteFile(filepath.Join(capath, "README"), []byte("not a certificate"), 0o644)
-	for _, flag := range [][]string{{"--ca-bundle", bundle}, {"-c", capath}} {
-		inv, err := ParseArgs(append([]string{"-t", "x", "-e", "h", "-m", "src"}, flag...), env(nil))
-		if err != nil {
-			t.Fatalf("%v: %v", flag, err)
-		}
-		cfg := inv.Config.TLS
-		if cfg.RootCAs == nil || cfg.MinVersion != tls.VersionTLS12 {
-			t.Fatalf("%v: TLS config %+v", flag, cfg)
-		}
-		if _, err := srv.Certificate().Verify(x509.VerifyOptions{Roots: cfg.RootCAs}); err != nil {
-			t.Errorf("%v: test certificate not trusted: %v", flag, err)
-		}
-	}
-	os.WriteFile(bundle, []byte("garbage"), 0o644)
-	if _, err := ParseArgs([]string{"-t", "x", "-e", "h", "-m", "src", "--ca-bundle", bundle}, env(nil)); !errors.Is(err, ErrInvalidConfig) {
-		t.Errorf("garbage bundle: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package localproxy
+package proxyconf
 
 import (
 	"errors"
@@ -36,20 +36,6 @@ var options = []option{
 	{"config-dir", "", "DIR", "Directory of INI files with SERVICE = endpoint mappings (default ./config)"},
 	{"settings-json", "", "FILE", "JSON file of fine-grained settings (tunneling.proxy.*)"},
 	{"export-default-settings", "", "FILE", "Write the default settings as JSON to FILE and exit"},
-}
-
-// Invocation is a parsed command line.
-type Invocation struct {
-	// Config is ready for Run, except Logger, UserAgent and the hooks.
-	Config Config
-	// Verbosity is the -v level (default 4).
-	Verbosity int
-	// Help and Version ask to print usage or the version and exit.
-	Help, Version bool
-	// ExportSettings is the --export-default-settings file, if given.
-	ExportSettings string
-	// Warnings are to be logged once the logger exists.
-	Warnings []string
 }
 
 // optValue records an option's raw value under its long name.
