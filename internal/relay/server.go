@@ -156,6 +156,7 @@ func New(cfg Config) (*Server, error) {
 		live:       make(map[*peer]struct{}),
 	}
 	s.hub = newHub(s, 2*cfg.HandshakeTimeout+time.Minute)
+	s.met.init()
 	return s, nil
 }
 

@@ -41,6 +41,7 @@ type Server struct {
 	servers []*http.Server
 	gates   []*connGate
 	mq      mqttState
+	prom    promState
 	trust
 }
 

@@ -17,6 +17,9 @@ import (
 
 // build creates the relay and the API over the open store.
 func (s *Server) build() error {
+	if err := s.instrument(); err != nil {
+		return err
+	}
 	var err error
 	s.relay, err = relay.New(relay.Config{
 		Auth:           authAdapter{s.store},
@@ -60,7 +63,7 @@ func (s *Server) build() error {
 	if err != nil {
 		return fmt.Errorf("build api: %w", err)
 	}
-	return nil
+	return s.registerMetrics()
 }
 
 // authAdapter answers the relay's token claims from the store, translating
