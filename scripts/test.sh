@@ -14,6 +14,9 @@ command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need_apt+=(ch
 # Release tests: cross-built binaries run under qemu-user; file checks them.
 command -v qemu-aarch64 >/dev/null 2>&1 && command -v qemu-arm >/dev/null 2>&1 || need_apt+=(qemu-user)
 command -v file >/dev/null 2>&1 || need_apt+=(file)
+# Metrics tests (test/metrics): promtool lints /metrics, a real Prometheus
+# runs the Grafana dashboard's queries.
+command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 # Package tests: systemd-analyze verifies the units.
 command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -122,4 +123,42 @@ func awsCLI(t *testing.T, in *servertest.Instance, args ...string) (int, string)
 		t.Fatalf("aws %v: %v", args, err)
 	}
 	return cmd.ProcessState.ExitCode(), string(out)
+}
+
+// drive makes one of each thing the new series count: a tunnel opened
+// for a thing (an API call, store calls, an MQTT notification, audit
+// events), an API error through the AWS CLI, an accepted and a rejected
+// data-plane upgrade.
+func drive(t *testing.T, in *servertest.Instance) {
+	t.Helper()
+	var open struct {
+		TunnelID          string `json:"tunnelId"`
+		SourceAccessToken string `json:"sourceAccessToken"`
+	}
+	in.MustCall(t, "OpenTunnel", map[string]any{"destinationConfig": map[string]any{"thingName": "robot-1", "services": []string{"SSH"}}}, &open)
+	code, out := awsCLI(t, in, "iotsecuretunneling", "describe-tunnel", "--tunnel-id", "00000000-0000-0000-0000-000000000000")
+	if code == 0 || !strings.Contains(out, "ResourceNotFoundException") {
+		t.Fatalf("aws describe-tunnel of an unknown tunnel = exit %d: %s", code, out)
+	}
+	if st := dial(t, in, "source", open.SourceAccessToken); st != 101 {
+		t.Fatalf("source upgrade = %d, want 101", st)
+	}
+	if st := dial(t, in, "destination", "adt1.unknown"); st != 400 {
+		t.Fatalf("upgrade with an unknown token = %d, want 400", st)
+	}
+}
+
+// needTool fails (on CI) or skips the test when a program is missing.
+func needTool(t *testing.T, name, pkg string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err == nil {
+		return p
+	}
+	msg := name + " is not installed; install it with: apt-get install -y " + pkg + " (scripts/test.sh does)"
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
 }

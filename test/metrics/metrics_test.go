@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"os"
-	"strings"
 	"testing"
 
 	dto "github.com/prometheus/client_model/go"
@@ -55,21 +54,7 @@ func TestOldSeriesKeepTheirNamesTypesAndLabels(t *testing.T) {
 // the new series.
 func TestNewSeriesCountWhatHappened(t *testing.T) {
 	in := startServer(t)
-	var open struct {
-		TunnelID          string `json:"tunnelId"`
-		SourceAccessToken string `json:"sourceAccessToken"`
-	}
-	in.MustCall(t, "OpenTunnel", map[string]any{"destinationConfig": map[string]any{"thingName": "robot-1", "services": []string{"SSH"}}}, &open)
-	code, out := awsCLI(t, in, "iotsecuretunneling", "describe-tunnel", "--tunnel-id", "00000000-0000-0000-0000-000000000000")
-	if code == 0 || !strings.Contains(out, "ResourceNotFoundException") {
-		t.Fatalf("aws describe-tunnel of an unknown tunnel = exit %d: %s", code, out)
-	}
-	if st := dial(t, in, "source", open.SourceAccessToken); st != 101 {
-		t.Fatalf("source upgrade = %d, want 101", st)
-	}
-	if st := dial(t, in, "destination", "adt1.unknown"); st != 400 {
-		t.Fatalf("upgrade with an unknown token = %d, want 400", st)
-	}
+	drive(t, in)
 	mfs := scrapeUntil(t, in, "the published notification and the audit events", func(m map[string]*dto.MetricFamily) bool {
 		return value(m, "adit_mqtt_notifications_published_total", "") >= 1 && value(m, "adit_audit_events_total", "") >= 4
 	})
