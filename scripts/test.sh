@@ -16,6 +16,9 @@ command -v qemu-aarch64 >/dev/null 2>&1 && command -v qemu-arm >/dev/null 2>&1 |
 command -v file >/dev/null 2>&1 || need_apt+=(file)
 # Cluster tests: a real TCP load balancer in front of the nodes.
 command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need_apt+=(haproxy)
+# Metrics tests (test/metrics): promtool lints /metrics, a real Prometheus
+# runs the Grafana dashboard's queries.
+command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 # Package tests: systemd-analyze verifies the units.
 command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
 # PostgreSQL 15 for the pgstore tests (internal/pgtest runs its own server

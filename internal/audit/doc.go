@@ -11,6 +11,6 @@
 //
 // Writing never blocks the caller: Record encodes the event and hands it to
 // one writer goroutine through a bounded queue. When the queue is full, or a
-// write fails, the event is counted (see WriteMetrics) and logged, and the
+// write fails, the event is counted (see Collectors) and logged, and the
 // caller goes on. Reopen closes and reopens the file, for logrotate.
 package audit

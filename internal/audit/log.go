@@ -203,16 +203,6 @@ func (l *Log) Close() error {
 	return nil
 }
 
-// WriteMetrics writes the log's counters in the Prometheus text format.
-func (l *Log) WriteMetrics(w io.Writer) {
-	if l == nil {
-		return
-	}
-	fmt.Fprintf(w, "# HELP adit_audit_events_total Audit events written.\n# TYPE adit_audit_events_total counter\nadit_audit_events_total %d\n", l.events.Load())
-	fmt.Fprintf(w, "# HELP adit_audit_dropped_total Audit events dropped because the writer fell behind.\n# TYPE adit_audit_dropped_total counter\nadit_audit_dropped_total %d\n", l.dropped.Load())
-	fmt.Fprintf(w, "# HELP adit_audit_write_errors_total Audit events that could not be encoded or written.\n# TYPE adit_audit_write_errors_total counter\nadit_audit_write_errors_total %d\n", l.failed.Load())
-}
-
 // NewID returns a random UUIDv4 string for eventID.
 func NewID() string {
 	var b [16]byte

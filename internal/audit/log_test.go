@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/adit-project/adit/internal/metricstest"
 )
 
 func readLines(t *testing.T, path string) []map[string]any {
@@ -127,10 +129,12 @@ func TestWriteFailureIsCounted(t *testing.T) {
 	if l.failed.Load() != 3 || l.events.Load() != 0 {
 		t.Errorf("failed = %d, events = %d; want 3, 0", l.failed.Load(), l.events.Load())
 	}
-	var sb strings.Builder
-	l.WriteMetrics(&sb)
-	if !strings.Contains(sb.String(), "adit_audit_write_errors_total 3") {
-		t.Errorf("metrics:\n%s", sb.String())
+	out := metricstest.Text(t, l.Collectors()...)
+	for _, want := range []string{"adit_audit_write_errors_total 3\n", "adit_audit_events_total 0\n", "adit_audit_dropped_total 0\n",
+		"# TYPE adit_audit_write_errors_total counter\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("metrics lack %q:\n%s", want, out)
+		}
 	}
 }
 

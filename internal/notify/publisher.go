@@ -3,10 +3,7 @@ package notify
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"log/slog"
-	"sync/atomic"
 	"time"
 
 	"github.com/adit-project/adit/internal/notify/notifymsg"
@@ -74,10 +71,6 @@ type item struct {
 	queued  time.Time
 }
 
-type counters struct {
-	queued, published, failed, dropped, retries atomic.Int64
-}
-
 // ErrQueueFull is returned by NotifyDestination when the queue is full.
 var ErrQueueFull = errors.New("mqtt notification queue full")
 
@@ -87,7 +80,9 @@ func New(cfg Config) (*Publisher, error) {
 	if err := notifymsg.CheckTopicFormat(cfg.Topic); err != nil {
 		return nil, err
 	}
-	return &Publisher{cfg: cfg, queue: make(chan item, cfg.QueueSize)}, nil
+	p := &Publisher{cfg: cfg, queue: make(chan item, cfg.QueueSize)}
+	p.m.init()
+	return p, nil
 }
 
 // NotifyDestination queues n and returns at once; it never blocks. It
@@ -153,23 +148,8 @@ func (p *Publisher) attempt(ctx context.Context, s Sender, it item, deadline tim
 	defer cancel()
 	ctx, cancel2 := context.WithDeadline(ctx, deadline)
 	defer cancel2()
-	return s.Send(ctx, it.topic, it.payload)
-}
-
-// WriteMetrics writes the publisher's counters in the Prometheus text
-// format.
-func (p *Publisher) WriteMetrics(w io.Writer) {
-	for _, m := range []struct {
-		name, help, typ string
-		v               int64
-	}{
-		{"adit_mqtt_notifications_queued_total", "Notifications accepted into the publish queue.", "counter", p.m.queued.Load()},
-		{"adit_mqtt_notifications_published_total", "Notifications the broker accepted.", "counter", p.m.published.Load()},
-		{"adit_mqtt_notifications_failed_total", "Notifications given up after retrying.", "counter", p.m.failed.Load()},
-		{"adit_mqtt_notifications_dropped_total", "Notifications dropped because the queue was full.", "counter", p.m.dropped.Load()},
-		{"adit_mqtt_publish_retries_total", "Failed publish attempts that were retried.", "counter", p.m.retries.Load()},
-		{"adit_mqtt_queue_length", "Notifications waiting to be published.", "gauge", int64(len(p.queue))},
-	} {
-		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n%s %d\n", m.name, m.help, m.name, m.typ, m.name, m.v)
-	}
+	start := time.Now()
+	err := s.Send(ctx, it.topic, it.payload)
+	p.m.attemptDone(start, err)
+	return err
 }

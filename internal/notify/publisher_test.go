@@ -13,6 +13,7 @@ import (
 	"github.com/eclipse/paho.golang/paho"
 	"go.uber.org/goleak"
 
+	"github.com/adit-project/adit/internal/metricstest"
 	"github.com/adit-project/adit/internal/notify"
 	"github.com/adit-project/adit/internal/notify/broker"
 	"github.com/adit-project/adit/internal/notify/mqttconn"
@@ -148,6 +149,9 @@ func TestRetryExternalBrokerDownThenUp(t *testing.T) {
 	got := subscribe(t, b2.Addr(), "t/robot-1")
 	_ = got // published after the subscriber may have missed it; re-notify to check delivery
 	waitMetric(t, p, "adit_mqtt_notifications_published_total", func(v int) bool { return v == 1 })
+	if ok, failed := attempts(t, p, "ok"), attempts(t, p, "error"); ok != 1 || failed < 1 {
+		t.Errorf("publish attempts timed: %d ok, %d error; want 1 ok and at least 1 error", ok, failed)
+	}
 	p.NotifyDestination(context.Background(), note)
 	receive(t, got)
 	if strings.Contains(logs.String(), "secret") {
@@ -159,25 +163,39 @@ func waitMetric(t *testing.T, p *notify.Publisher, name string, ok func(int) boo
 	t.Helper()
 	deadline := time.Now().Add(waitFor)
 	for time.Now().Before(deadline) {
-		if v := metric(p, name); ok(v) {
+		if v := metric(t, p, name); ok(v) {
 			return
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	t.Fatalf("%s = %d", name, metric(p, name))
+	t.Fatalf("%s = %d", name, metric(t, p, name))
 }
 
-func metric(p *notify.Publisher, name string) int {
-	var b bytes.Buffer
-	p.WriteMetrics(&b)
-	for _, l := range strings.Split(b.String(), "\n") {
-		if v, ok := strings.CutPrefix(l, name+" "); ok {
-			var n int
-			json.Unmarshal([]byte(v), &n)
-			return n
+func metric(t testing.TB, p *notify.Publisher, name string) int {
+	t.Helper()
+	mf := metricstest.ParseString(t, metricstest.Text(t, p.Collectors()...))[name]
+	if mf == nil || len(mf.GetMetric()) != 1 {
+		return -1
+	}
+	m := mf.GetMetric()[0]
+	if c := m.GetCounter(); c != nil {
+		return int(c.GetValue())
+	}
+	return int(m.GetGauge().GetValue())
+}
+
+// attempts returns the count of adit_mqtt_publish_duration_seconds with
+// that result.
+func attempts(t testing.TB, p *notify.Publisher, result string) int {
+	t.Helper()
+	mf := metricstest.ParseString(t, metricstest.Text(t, p.Collectors()...))["adit_mqtt_publish_duration_seconds"]
+	for _, m := range mf.GetMetric() {
+		if l := m.GetLabel(); len(l) == 1 && l[0].GetValue() == result {
+			return int(m.GetHistogram().GetSampleCount())
 		}
 	}
-	return -1
+	t.Fatalf("no adit_mqtt_publish_duration_seconds{result=%q}", result)
+	return 0
 }
 
 func TestNeverBlocksAndGivesUp(t *testing.T) {
@@ -189,7 +207,7 @@ func TestNeverBlocksAndGivesUp(t *testing.T) {
 	if d := time.Since(start); d > 100*time.Millisecond {
 		t.Fatalf("5 notifications took %v", d)
 	}
-	if got := metric(p, "adit_mqtt_notifications_dropped_total"); got != 3 {
+	if got := metric(t, p, "adit_mqtt_notifications_dropped_total"); got != 3 {
 		t.Fatalf("dropped = %d, want 3", got)
 	}
 	runPublisher(t, p, failing{})

@@ -63,19 +63,19 @@ const maxRoutes = 3
 const unreachableRetry = 250 * time.Millisecond
 
 // routeClaimed sends a claimed upgrade to the tunnel's owner. It returns
-// true when the request was answered (forwarded or refused) and false
-// when this node relays the tunnel.
-func (s *Server) routeClaimed(ctx context.Context, w http.ResponseWriter, r *http.Request, hs *handshake, g Grant, channelID string) bool {
+// true and the outcome when the request was answered (forwarded or
+// refused), and false when this node relays the tunnel.
+func (s *Server) routeClaimed(ctx context.Context, w http.ResponseWriter, r *http.Request, hs *handshake, g Grant, channelID string) (bool, handshakeOutcome) {
 	moved, warned := 0, false
 	for {
 		owner, err := s.cfg.Cluster.Route(ctx, g.TunnelID)
 		if err != nil {
 			s.log.Error("route tunnel", "tunnel_id", g.TunnelID, "channel_id", channelID, "err", err)
 			s.reject(w, r, channelID, s.unavailableFor(err))
-			return true
+			return true, handshakeRejected
 		}
 		if owner == "" {
-			return false
+			return false, 0
 		}
 		h := Handoff{Mode: hs.mode, Token: tunnel.HashToken(hs.token), Grant: g, Owner: owner}
 		err = s.cfg.Cluster.Forward(s.baseCtx, w, r, h)
@@ -98,8 +98,9 @@ func (s *Server) routeClaimed(ctx context.Context, w http.ResponseWriter, r *htt
 			fallthrough
 		case errors.Is(err, ErrNotOwner):
 			s.reject(w, r, channelID, rejUnavailable)
+			return true, handshakeRejected
 		}
-		return true
+		return true, handshakeForwarded
 	}
 }
 
@@ -113,16 +114,17 @@ func (s *Server) unavailableFor(err error) *rejection {
 }
 
 // serveForwarded serves an upgrade another node forwarded after claiming
-// its token. It returns false when r was not forwarded.
-func (s *Server) serveForwarded(w http.ResponseWriter, r *http.Request, hs *handshake, channelID string) bool {
+// its token, and returns its outcome. It returns false when r was not
+// forwarded.
+func (s *Server) serveForwarded(w http.ResponseWriter, r *http.Request, hs *handshake, channelID string) (bool, handshakeOutcome) {
 	g, client, ok, err := s.cfg.Cluster.Forwarded(r, Handoff{Mode: hs.mode, Token: tunnel.HashToken(hs.token)})
 	if err != nil {
 		s.log.Warn("forwarded upgrade refused", "remote_addr", r.RemoteAddr, "err", err)
 		s.reject(w, r, channelID, rejForbidden)
-		return true
+		return true, handshakeRejected
 	}
 	if !ok {
-		return false
+		return false, 0
 	}
 	r = r.Clone(r.Context())
 	r.RemoteAddr = client // events and logs name the client, not the node
@@ -139,7 +141,7 @@ func (s *Server) serveForwarded(w http.ResponseWriter, r *http.Request, hs *hand
 	case !g.ExpiresAt.IsZero() && !s.cfg.Now().Before(g.ExpiresAt):
 		s.reject(w, r, channelID, rejTunnelClosed)
 	default:
-		s.admitAndUpgrade(ctx, w, r, hs, g, gen, channelID)
+		return true, s.admitAndUpgrade(ctx, w, r, hs, g, gen, channelID)
 	}
-	return true
+	return true, handshakeRejected
 }

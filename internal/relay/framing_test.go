@@ -166,10 +166,8 @@ func TestViolations(t *testing.T) {
 			runViolation(t, &se, c)
 		})
 	}
-	var metrics strings.Builder
-	e.srv.WriteMetrics(&metrics)
-	if !strings.Contains(metrics.String(), `adit_relay_protocol_violations_total{rule="mixed_connection_ids"} 4`) {
-		t.Errorf("metrics lack the violations:\n%s", metrics.String())
+	if out := scrape(t, e.srv); !strings.Contains(out, `adit_relay_protocol_violations_total{rule="mixed_connection_ids"} 4`+"\n") {
+		t.Errorf("metrics lack the violations:\n%s", out)
 	}
 }
 

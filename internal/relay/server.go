@@ -164,6 +164,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.hub = newHub(s, 2*cfg.HandshakeTimeout+time.Minute)
 	s.baseCtx, s.stopBase = context.WithCancel(context.Background())
+	s.met.init()
 	return s, nil
 }
 

@@ -26,24 +26,32 @@ const (
 	maxTokenLen       = 4096
 )
 
-// serveUpgrade runs a handshake: cheap checks first, then the token's
+// serveUpgrade runs a handshake and records how long it took.
+func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	s.met.handshakeDone(start, s.runHandshake(w, r))
+}
+
+// runHandshake runs a handshake: cheap checks first, then the token's
 // attempt rate, then the claim (which consumes a single-use token), then
 // the upgrade. The failed-attempt budget of the remote address is consulted
 // only after a failure (see refuse), so a valid token always connects.
-func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request) {
+func (s *Server) runHandshake(w http.ResponseWriter, r *http.Request) handshakeOutcome {
 	channelID := newChannelID()
 	ip, now := remoteIP(r), s.cfg.Now()
 	hs, rej := parseHandshake(r, s.cfg.MaxRequestBytes)
 	if rej != nil {
 		s.reject(w, r, channelID, s.failed(rej, ip, now))
-		return
+		return handshakeRejected
 	}
-	if s.cfg.Cluster != nil && s.serveForwarded(w, r, hs, channelID) {
-		return
+	if s.cfg.Cluster != nil {
+		if done, o := s.serveForwarded(w, r, hs, channelID); done {
+			return o
+		}
 	}
 	if !s.attempts.allow(tunnel.HashToken(hs.token), now) {
 		s.reject(w, r, channelID, rejRateLimited)
-		return
+		return handshakeRejected
 	}
 	gen := s.hub.generation()
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.HandshakeTimeout)
@@ -54,33 +62,35 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		s.refuse(w, r, channelID, ip, now, err)
-		return
+		return handshakeRejected
 	}
-	if s.cfg.Cluster != nil && s.routeClaimed(ctx, w, r, hs, g, channelID) {
-		return
+	if s.cfg.Cluster != nil {
+		if done, o := s.routeClaimed(ctx, w, r, hs, g, channelID); done {
+			return o
+		}
 	}
-	s.admitAndUpgrade(ctx, w, r, hs, g, gen, channelID)
+	return s.admitAndUpgrade(ctx, w, r, hs, g, gen, channelID)
 }
 
 // admitAndUpgrade upgrades a claimed handshake unless the tunnel was
 // closed or the token revoked since generation gen.
-func (s *Server) admitAndUpgrade(ctx context.Context, w http.ResponseWriter, r *http.Request, hs *handshake, g Grant, gen uint64, channelID string) {
+func (s *Server) admitAndUpgrade(ctx context.Context, w http.ResponseWriter, r *http.Request, hs *handshake, g Grant, gen uint64, channelID string) handshakeOutcome {
 	if err := s.hub.admit(g.TunnelID, hs.mode, gen); err != nil {
 		s.refuse(w, r, channelID, remoteIP(r), s.cfg.Now(), err)
-		return
+		return handshakeRejected
 	}
 	deadline, _ := ctx.Deadline()
-	s.upgrade(w, r, hs, g, gen, channelID, deadline)
+	return s.upgrade(w, r, hs, g, gen, channelID, deadline)
 }
 
 // upgrade takes over the connection of a claimed handshake, attaches the
 // peer, writes the 101 response and starts the peer.
-func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, hs *handshake, g Grant, gen uint64, channelID string, deadline time.Time) {
+func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, hs *handshake, g Grant, gen uint64, channelID string, deadline time.Time) handshakeOutcome {
 	conn, early, err := hijack(w)
 	if err != nil {
 		s.log.Error("upgrade", "channel_id", channelID, "err", err)
 		s.reject(w, r, channelID, rejServerError)
-		return
+		return handshakeRejected
 	}
 	p := s.newPeer(r.Context(), conn, hs, channelID, r.RemoteAddr)
 	p.rd.preload(early)
@@ -99,17 +109,20 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, hs *handshake, 
 		s.emitReject(r, channelID, g.TunnelID, rej)
 		writeRejection(conn, channelID, rej, deadline)
 		conn.Close()
-		return
+		return handshakeRejected
 	}
+	outcome := handshakeAccepted
 	if err := writeUpgrade(conn, hs, channelID, deadline); err != nil {
 		p.log.Info("write upgrade response", "err", err)
 		p.closeWith(reasonConnLost)
+		outcome = handshakeFailed
 	} else {
 		s.met.accepted.Add(1)
 		s.emitConnect(p, r)
 	}
 	s.wg.Add(1)
 	go p.run()
+	return outcome
 }
 
 // refuse answers a failed claim or admission.

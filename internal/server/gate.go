@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -117,20 +115,6 @@ func (g *connGate) counts() (unauth int, refused uint64) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.unauth, g.refused
-}
-
-// writeGateMetrics writes the gates' gauge and counter families.
-func writeGateMetrics(w io.Writer, gates []*connGate) {
-	fmt.Fprintf(w, "# HELP adit_unauthenticated_connections Connections not yet authenticated, by listener.\n# TYPE adit_unauthenticated_connections gauge\n")
-	for _, g := range gates {
-		n, _ := g.counts()
-		fmt.Fprintf(w, "adit_unauthenticated_connections{listener=%q} %d\n", g.name, n)
-	}
-	fmt.Fprintf(w, "# HELP adit_refused_connections_total Connections closed at once because the listener's unauthenticated cap was reached.\n# TYPE adit_refused_connections_total counter\n")
-	for _, g := range gates {
-		_, n := g.counts()
-		fmt.Fprintf(w, "adit_refused_connections_total{listener=%q} %d\n", g.name, n)
-	}
 }
 
 // defaultUnauthCap is the cap when none is configured: a quarter of the

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -203,19 +202,5 @@ func (s *Server) MQTTAddr() string {
 		return s.mq.addr
 	case <-time.After(30 * time.Second):
 		return ""
-	}
-}
-
-// writeMQTTMetrics adds the publisher's counters to /metrics.
-func (s *Server) writeMQTTMetrics(w io.Writer) {
-	if s.mq.pub != nil {
-		s.mq.pub.WriteMetrics(w)
-	}
-	select {
-	case <-s.mq.ready:
-		if s.mq.b != nil {
-			s.mq.b.WriteMetrics(w)
-		}
-	default:
 	}
 }

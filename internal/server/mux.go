@@ -15,9 +15,9 @@ func (s *Server) mux(withData bool) http.Handler {
 	}
 	m.HandleFunc("GET /healthz", s.healthz)
 	m.HandleFunc("GET /readyz", s.readyz)
-	m.HandleFunc("GET /metrics", s.metrics)
+	m.Handle("GET /metrics", s.prom.handler)
 	m.Handle("/console/", s.console)
-	m.Handle("/", s.api)
+	m.Handle("/", s.prom.api.Wrap(s.api))
 	return m
 }
 
@@ -50,15 +50,4 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Write([]byte("ready\n"))
-}
-
-func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	s.relay.WriteMetrics(w)
-	s.writeMQTTMetrics(w)
-	s.audit.WriteMetrics(w)
-	s.mu.Lock()
-	gates := s.gates
-	s.mu.Unlock()
-	writeGateMetrics(w, gates)
 }

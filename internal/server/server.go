@@ -41,6 +41,7 @@ type Server struct {
 	servers []*http.Server
 	gates   []*connGate
 	mq      mqttState
+	prom    promState
 	trust
 }
 
@@ -217,7 +218,7 @@ func (s *Server) shutdown() error {
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
 	var errs []error
-	s.console.Close() // ends browser terminals; their sources are relay peers
+	s.console.Close()                          // ends browser terminals; their sources are relay peers
 	if err := s.stopCluster(ctx); err != nil { // release owned tunnels first
 		errs = append(errs, err)
 	}

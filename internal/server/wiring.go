@@ -17,6 +17,9 @@ import (
 
 // build creates the relay and the API over the open store.
 func (s *Server) build() error {
+	if err := s.instrument(); err != nil {
+		return err
+	}
 	if err := s.buildCluster(); err != nil {
 		return fmt.Errorf("build cluster: %w", err)
 	}
@@ -68,7 +71,7 @@ func (s *Server) build() error {
 	if err != nil {
 		return fmt.Errorf("build api: %w", err)
 	}
-	return nil
+	return s.registerMetrics()
 }
 
 // authAdapter answers the relay's token claims from the store, translating

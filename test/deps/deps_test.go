@@ -21,7 +21,7 @@ func TestDeviceBinariesLinkNoServerCode(t *testing.T) {
 	forbidden := []string{
 		module + "internal/server", module + "internal/api", module + "internal/relay",
 		module + "internal/store", module + "internal/notify/broker",
-		"modernc.org/sqlite", "github.com/jackc/pgx", "github.com/mochi-mqtt/server",
+		"modernc.org/sqlite", "github.com/jackc/pgx", "github.com/mochi-mqtt/server", "github.com/prometheus/client_golang",
 	}
 	for _, cmd := range []string{"cmd/localproxy", "cmd/tunnelagent"} {
 		for _, dep := range goList(t, "-deps", "../../"+cmd) {

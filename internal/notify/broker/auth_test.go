@@ -1,7 +1,6 @@
 package broker_test
 
 import (
-	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -66,10 +65,9 @@ func TestDeviceReadsOnlyItsOwnTopic(t *testing.T) {
 	if m := b.receive(t); string(m.Payload) != "real" {
 		t.Fatalf("robot-b received %q, want the real notification only (forged one delivered?)", m.Payload)
 	}
-	var metrics bytes.Buffer
-	f.b.WriteMetrics(&metrics)
-	if !strings.Contains(metrics.String(), "adit_mqtt_subscriptions_refused_total 7") {
-		t.Errorf("metrics lack 7 refused subscriptions:\n%s", metrics.String())
+	metrics := metricsText(t, f.b)
+	if !strings.Contains(metrics, "adit_mqtt_subscriptions_refused_total 7") {
+		t.Errorf("metrics lack 7 refused subscriptions:\n%s", metrics)
 	}
 }
 
@@ -101,11 +99,10 @@ func TestRefusedLogins(t *testing.T) {
 			t.Errorf("%s: AuthFailures = %d, want %d", c.name, n, i+1)
 		}
 	}
-	var metrics bytes.Buffer
-	f.b.WriteMetrics(&metrics)
+	metrics := metricsText(t, f.b)
 	for _, want := range []string{`adit_mqtt_auth_failures_total{method="password"} 3`, `adit_mqtt_auth_failures_total{method="anonymous"} 1`} {
-		if !strings.Contains(metrics.String(), want) {
-			t.Errorf("metrics lack %q:\n%s", want, metrics.String())
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %q:\n%s", want, metrics)
 		}
 	}
 	// The right password still works after the failures.

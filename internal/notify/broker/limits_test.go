@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/adit-project/adit/internal/metricstest"
 	"github.com/adit-project/adit/internal/notify/broker"
 	"github.com/adit-project/adit/internal/notify/devices"
 )
@@ -139,10 +140,9 @@ func TestConnectionCap(t *testing.T) {
 	if !closedByServer(extra) {
 		t.Fatal("a fourth connection was kept open with a cap of 3")
 	}
-	var m bytes.Buffer
-	f.b.WriteMetrics(&m)
-	if !strings.Contains(m.String(), "adit_mqtt_connections_refused_total 1") {
-		t.Errorf("metrics lack the refused connection:\n%s", m.String())
+	m := metricsText(t, f.b)
+	if !strings.Contains(m, "adit_mqtt_connections_refused_total 1") {
+		t.Errorf("metrics lack the refused connection:\n%s", m)
 	}
 	idle[0].Close()
 	// The slot frees once the broker has seen the close: retry, bounded.
@@ -171,10 +171,9 @@ func TestSlowClientMemoryIsBounded(t *testing.T) {
 	for range 1000 {
 		f.b.Publish(topic("robot-a"), payload, false, 1)
 	}
-	var m bytes.Buffer
-	f.b.WriteMetrics(&m)
+	m := metricsText(t, f.b)
 	var dropped int
-	for _, line := range strings.Split(m.String(), "\n") {
+	for _, line := range strings.Split(m, "\n") {
 		if v, ok := strings.CutPrefix(line, "adit_mqtt_messages_dropped_total "); ok {
 			fmt.Sscan(v, &dropped)
 		}
@@ -182,4 +181,10 @@ func TestSlowClientMemoryIsBounded(t *testing.T) {
 	if dropped < 1000-32 {
 		t.Fatalf("%d of 1000 messages dropped for a client that reads nothing, want at least %d", dropped, 1000-32)
 	}
+}
+
+// metricsText is b's metrics in the text exposition format.
+func metricsText(t *testing.T, b *broker.Broker) string {
+	t.Helper()
+	return metricstest.Text(t, broker.Collectors(func() *broker.Broker { return b })...)
 }
