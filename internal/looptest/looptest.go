@@ -29,6 +29,13 @@ func Serve(t testing.TB, network, address string, handle func(net.Conn)) net.Lis
 	if err != nil {
 		t.Fatalf("listen %s %s: %v", network, address, err)
 	}
+	ServeListener(t, ln, handle)
+	return ln
+}
+
+// ServeListener is Serve on a listener the caller opened; it takes
+// ownership of ln.
+func ServeListener(t testing.TB, ln net.Listener, handle func(net.Conn)) {
 	var (
 		mu    sync.Mutex
 		conns = map[net.Conn]bool{}
@@ -63,7 +70,6 @@ func Serve(t testing.TB, network, address string, handle func(net.Conn)) net.Lis
 		mu.Unlock()
 		wg.Wait()
 	})
-	return ln
 }
 
 // TCPPair returns both ends of a loopback TCP connection (the dialing end

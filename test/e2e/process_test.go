@@ -19,9 +19,8 @@ func TestTunneldRestart(t *testing.T) {
 	dataDir := t.TempDir()
 	td, in := startTunneldProc(t, dataDir, key)
 	svc := checksumServer(t)
-	port := itoa(freePort(t))
-	_, src, dst, _ := pair(t, in, []string{"SSH"}, "SSH="+svc, "-s", "SSH="+port)
-	addr := "127.0.0.1:" + port
+	_, src, dst, addrs := pair(t, in, []string{"SSH"}, "SSH="+svc, osPorts()...)
+	addr := addrs["SSH"]
 	if err := checksumExchange(addr, 1<<20, 1<<20, 30*time.Second); err != nil {
 		t.Fatalf("before the restart: %v", err)
 	}
