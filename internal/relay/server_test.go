@@ -39,6 +39,13 @@ func TestWriteMetrics(t *testing.T) {
 	m := startSSH(1, 1)
 	src.send(m)
 	dst.expectMsg(m)
+	// The relay counts a read's messages when it has handled them all,
+	// just after forwarding: a ping answered on a later read orders the
+	// count before this test reads it.
+	src.writeFrame(true, opPing, []byte("sync"))
+	if op, p, err := src.readFrame(); err != nil || op != opPong || string(p) != "sync" {
+		t.Fatalf("pong: %#x %q %v", op, p, err)
+	}
 	c, resp := e.dial("source", "adt1.unknown", dialOpts{})
 	checkRejected(t, c, resp, 400, "Invalid access token")
 
