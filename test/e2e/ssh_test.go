@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/adit-project/adit/internal/looptest"
 )
 
 const sshdPath = "/usr/sbin/sshd"
@@ -109,7 +111,7 @@ func startSSHD(t *testing.T) *sshServer {
 	}
 	// sshd -t checks the configuration once, so a bad one fails here.
 	run(sshdPath, "-t", "-f", cfgFile)
-	ln := serveInetd(t, "sshd", func(ctx context.Context) *exec.Cmd {
+	ln := looptest.ServeInetd(t, "sshd", func(ctx context.Context) *exec.Cmd {
 		return exec.CommandContext(ctx, sshdPath, "-i", "-e", "-f", cfgFile)
 	})
 	return &sshServer{port: portOf(ln.Addr().String()), userKey: userKey, user: me.Username, dir: dir}

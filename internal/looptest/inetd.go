@@ -1,4 +1,4 @@
-package e2e
+package looptest
 
 import (
 	"context"
@@ -11,17 +11,17 @@ import (
 	"time"
 )
 
-// serveInetd listens on 127.0.0.1 port 0 and runs the command newCmd
+// ServeInetd listens on 127.0.0.1 port 0 and runs the command newCmd
 // returns for every connection, with the connection's socket as its
 // standard input and output (inetd style): a daemon that has such a mode
-// (sshd -i) then needs no port of its own. The commands' standard error
-// is kept and logged if the test fails; they are killed when the test
-// ends.
-func serveInetd(t *testing.T, name string, newCmd func(context.Context) *exec.Cmd) net.Listener {
+// (sshd -i) then needs no port of its own, so no port is picked and
+// handed to it. The commands' standard error is kept and logged if the
+// test fails; they are killed when the test ends.
+func ServeInetd(t testing.TB, name string, newCmd func(context.Context) *exec.Cmd) net.Listener {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	log := &lockedLog{}
-	ln := tcpServer(t, func(c net.Conn) {
+	ln := Serve(t, "tcp", "127.0.0.1:0", func(c net.Conn) {
 		f, err := c.(*net.TCPConn).File()
 		if err != nil {
 			fmt.Fprintf(log, "%s: socket of %s: %v\n", name, c.RemoteAddr(), err)
@@ -35,7 +35,7 @@ func serveInetd(t *testing.T, name string, newCmd func(context.Context) *exec.Cm
 			fmt.Fprintf(log, "%s for %s: %v\n", name, c.RemoteAddr(), err)
 		}
 	})
-	// Registered after tcpServer's cleanup, so it runs first: the
+	// Registered after Serve's cleanup, so it runs first: the
 	// commands end, then the server waits for its handlers.
 	t.Cleanup(func() {
 		cancel()
