@@ -15,8 +15,12 @@ import (
 // test running in parallel could take in the meantime. A source
 // localproxy listens on port 0 when it has no -s mappings (-m src, the
 // reference's "Listen port assigned" case): osPorts gives those
-// arguments. Only the tests of the -s syntax itself pick ports
-// (startSourceOnPorts, which retries when a port was taken).
+// arguments. sshd runs in inetd mode behind a port-0 listener
+// (looptest.ServeInetd); a restarted tunneld sits behind a port-0
+// forwarder (looptest.Forward); a service that is down at first holds its
+// port with a bound socket that does not listen yet (downService). Only
+// the tests of the -s syntax itself pick ports (startSourceOnPorts, which
+// retries when a port was taken).
 
 // osPorts is a source's arguments (after -e and -t) for ports the OS
 // chooses, followed by extra.
