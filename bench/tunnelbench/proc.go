@@ -12,11 +12,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/adit-project/adit/internal/listenlog"
 	"github.com/adit-project/adit/internal/sigv4"
 )
 
@@ -129,8 +131,37 @@ func resetHWM(pid int) {
 	os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0)
 }
 
-// freePort returns a loopback port that was free a moment ago.
-func freePort() int {
+// waitListen waits until the log holds a listening report (package
+// listenlog) of each of kinds, and returns their addresses (the last
+// report of each kind: these processes listen once per kind).
+func (p *proc) waitListen(timeout time.Duration, kinds ...listenlog.Kind) (map[listenlog.Kind]string, error) {
+	end := time.Now().Add(timeout)
+	for {
+		b, _ := os.ReadFile(p.log)
+		got := map[listenlog.Kind]string{}
+		for _, l := range strings.Split(string(b), "\n") {
+			if ev, ok := listenlog.Parse(l); ok {
+				got[ev.Kind] = ev.Addr
+			}
+		}
+		missing := slices.DeleteFunc(slices.Clone(kinds), func(k listenlog.Kind) bool { return got[k] != "" })
+		switch {
+		case len(missing) == 0:
+			return got, nil
+		case p.exited():
+			return nil, fmt.Errorf("%s exited before it listened (%v): %s", p.name, missing, tail(b))
+		case !time.Now().Before(end):
+			return nil, fmt.Errorf("%s: no listening report (%v) within %v: %s", p.name, missing, timeout, tail(b))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// pickPort returns a loopback port that was free a moment ago. Only the
+// localproxies' pprof servers use it (--profile): localproxy does not
+// report the address its pprof server bound, so port 0 cannot be read
+// back. A port taken in between costs that profile, not a figure.
+func pickPort() int {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0
@@ -149,15 +180,12 @@ type tunneld struct {
 	api   *apiClient
 }
 
-var listenRE = regexp.MustCompile(`tunneld listening" addr=(\S+)`)
-
 func startTunneld(bin, dir, name string, useTLS bool, extra ...string) (*tunneld, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	pp := fmt.Sprintf("127.0.0.1:%d", freePort())
 	args := []string{"--listen", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "data"), "--mqtt-listen", "off",
-		"--connect-rate", "100000", "--max-open-tunnels", "100000", "--pprof-listen", pp}
+		"--connect-rate", "100000", "--max-open-tunnels", "100000", "--pprof-listen", "127.0.0.1:0"}
 	if useTLS {
 		args = append(args, "--tls-self-signed")
 	}
@@ -166,17 +194,17 @@ func startTunneld(bin, dir, name string, useTLS bool, extra ...string) (*tunneld
 	if err != nil {
 		return nil, err
 	}
-	addr, err := p.waitLog(listenRE, 20*time.Second)
+	addrs, err := p.waitListen(20*time.Second, listenlog.API, listenlog.Pprof)
 	if err != nil {
 		p.stop()
 		return nil, err
 	}
-	t := &tunneld{proc: p, addr: addr, dir: dir, tls: useTLS, pprof: pp}
+	t := &tunneld{proc: p, addr: addrs[listenlog.API], dir: dir, tls: useTLS, pprof: addrs[listenlog.Pprof]}
 	scheme := "http"
 	if useTLS {
 		scheme = "https"
 	}
-	t.api, err = newAPIClient(scheme+"://"+addr, filepath.Join(dir, "data", "credentials"), filepath.Join(dir, "data", "tls", "ca.pem"))
+	t.api, err = newAPIClient(scheme+"://"+t.addr, filepath.Join(dir, "data", "credentials"), filepath.Join(dir, "data", "tls", "ca.pem"))
 	if err != nil {
 		p.stop()
 		return nil, err

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/adit-project/adit/internal/listenlog"
 )
 
 // config sizes one run.
@@ -267,8 +269,8 @@ func runMode(cfg *config, mode, bin, out, srvAddr, floorAddr string, srv *proc, 
 	pp := map[string]string{"tunneld": td.pprof}
 	var dstEnv, srcEnv []string
 	if profile {
-		pp["lp-dst"] = fmt.Sprintf("127.0.0.1:%d", freePort())
-		pp["lp-src"] = fmt.Sprintf("127.0.0.1:%d", freePort())
+		pp["lp-dst"] = fmt.Sprintf("127.0.0.1:%d", pickPort())
+		pp["lp-src"] = fmt.Sprintf("127.0.0.1:%d", pickPort())
 		dstEnv = []string{"LOCALPROXY_PPROF=" + pp["lp-dst"]}
 		srcEnv = []string{"LOCALPROXY_PPROF=" + pp["lp-src"]}
 	}
@@ -279,20 +281,26 @@ func runMode(cfg *config, mode, bin, out, srvAddr, floorAddr string, srv *proc, 
 		return
 	}
 	defer dst.stop()
-	srcPort := freePort()
+	// -m src without -s: the source listens on a port the OS chooses and
+	// reports it at level info (-v 4; nothing per connection is logged there).
 	src, err := startProc("lp-src", filepath.Join(dir, "lp-src.log"), append(srcEnv, "AWSIOT_TUNNEL_ACCESS_TOKEN="+tun.SourceAccessToken),
-		lp, append(ep, "-s", strconv.Itoa(srcPort), "-v", "3")...)
+		lp, append(ep, "-m", "src", "-v", "4")...)
 	if err != nil {
 		mr.Err = err.Error()
 		return
 	}
 	defer src.stop()
-	tunAddr := fmt.Sprintf("127.0.0.1:%d", srcPort)
+	srcAddrs, err := src.waitListen(20*time.Second, listenlog.Source)
+	if err != nil {
+		mr.Err = "tunnel not ready: " + err.Error()
+		return
+	}
+	tunAddr := srcAddrs[listenlog.Source]
 	if err := waitEcho(tunAddr, 20*time.Second, src, dst); err != nil {
 		mr.Err = "tunnel not ready: " + err.Error()
 		return
 	}
-	logf("%s: tunnel up (tunneld %s, source port %d)", mode, td.addr, srcPort)
+	logf("%s: tunnel up (tunneld %s, source %s)", mode, td.addr, tunAddr)
 	pids := map[string]int{"tunneld": td.pid(), "lp-src": src.pid(), "lp-dst": dst.pid(), "server": srv.pid(), "client": os.Getpid()}
 	for _, pid := range pids {
 		resetHWM(pid)

@@ -47,7 +47,9 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if o.pprof != "" {
-		go servePprof(o.pprof, logger)
+		if _, err := startPprof(o.pprof, logger); err != nil {
+			logger.Error("pprof server", "err", err)
+		}
 	}
 	srv, err := server.New(ctx, o.cfg)
 	if err != nil {

@@ -3,10 +3,12 @@ package agent_test
 import (
 	"encoding/json"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/adit-project/adit/internal/agent"
 	"github.com/adit-project/adit/internal/localproxy"
+	"github.com/adit-project/adit/internal/looptest"
 	"github.com/adit-project/adit/internal/notify/broker"
 	"github.com/adit-project/adit/internal/notify/notifymsg"
 	"github.com/adit-project/adit/internal/server"
@@ -112,8 +114,12 @@ func TestMaxTunnels(t *testing.T) {
 
 func TestBrokerRestart(t *testing.T) {
 	in := servertest.Start(t, server.Config{})
+	// The agent dials one address; behind it (looptest.Forward) the broker,
+	// then nothing, then a new broker on a port the OS chose.
+	var up atomic.Value
 	b := startBroker(t, "127.0.0.1:0")
-	addr := b.Addr()
+	up.Store(b.Addr())
+	addr := looptest.Forward(t, "tcp", func() string { return up.Load().(string) }).Addr().String()
 	echo := echoServer(t)
 	ra := startAgent(t, agent.Config{MQTT: mqttCfg("mqtt://" + addr), ThingName: "dev", Endpoint: "ws://" + in.Addr,
 		Services: []localproxy.Service{{ID: "SSH", Addr: echo}, {ID: "WEB", Addr: echo}}})
@@ -123,9 +129,11 @@ func TestBrokerRestart(t *testing.T) {
 	src := startSource(t, in, tun.SourceAccessToken, "SSH")
 	echoRoundTrip(t, src, "before restart")
 
+	up.Store("")
 	b.Close()
 	echoRoundTrip(t, src, "during the outage")
-	b2 := startBroker(t, addr)
+	b2 := startBroker(t, "127.0.0.1:0")
+	up.Store(b2.Addr())
 	ra.wait(t, agent.EventSubscribed)
 	echoRoundTrip(t, src, "after restart")
 

@@ -52,9 +52,7 @@ func startMosquittoWithACL(t *testing.T, users map[string]string) *mosquitto {
 		t.Fatal(err)
 	}
 	os.Chmod(pwFile, 0o600)
-	// user root: mosquitto started as root would otherwise switch to the
-	// mosquitto user, which cannot read the test's private directory.
-	return startMosquittoConf(t, "allow_anonymous false\nuser root\npassword_file "+pwFile+"\nacl_file "+aclFile+"\n")
+	return startMosquittoConf(t, "allow_anonymous false\npassword_file "+pwFile+"\nacl_file "+aclFile+"\n")
 }
 
 // rawDevice is a plain MQTT v5 client logged in as a device.

@@ -5,25 +5,30 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/adit-project/adit/internal/agent"
 	"github.com/adit-project/adit/internal/localproxy"
+	"github.com/adit-project/adit/internal/looptest"
 	"github.com/adit-project/adit/internal/server"
 	"github.com/adit-project/adit/internal/servertest"
 )
 
-// mosquitto is a real mosquitto broker run by a test.
+// mosquitto is a real mosquitto broker run by a test. It listens on a
+// Unix socket (sock), and clients reach it at addr, a loopback TCP port
+// the OS chose that forwards to the socket (looptest.Forward): mosquitto
+// cannot listen on port 0 and report the port, and addr stays the same
+// across a stop and start.
 type mosquitto struct {
-	bin, conf, addr string
-	cmd             *exec.Cmd
-	done            chan struct{}
+	bin, conf, sock, addr string
+	cmd                   *exec.Cmd
+	done                  chan struct{}
 }
 
-// startMosquitto runs mosquitto on a free loopback port until the test
-// ends. Without the binary the test fails when CI=true and skips
+// startMosquitto runs mosquitto until the test ends. Without the binary the test fails when CI=true and skips
 // otherwise.
 func startMosquitto(t *testing.T) *mosquitto {
 	t.Helper()
@@ -47,20 +52,20 @@ func startMosquittoConf(t *testing.T, extra string) *mosquitto {
 		}
 		t.Skip("mosquitto not installed")
 	}
-	// mosquitto needs a fixed port: take a free one and hand it over.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	me, err := user.Current()
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	_, port, _ := net.SplitHostPort(addr)
-	conf := filepath.Join(t.TempDir(), "mosquitto.conf")
-	text := fmt.Sprintf("listener %s 127.0.0.1\npersistence false\nlog_dest stderr\n%s", port, extra)
+	dir := t.TempDir()
+	sock, conf := filepath.Join(dir, "mqtt.sock"), filepath.Join(dir, "mosquitto.conf")
+	// user: mosquitto started as root would otherwise switch to the
+	// mosquitto user, which cannot use the test's private directory.
+	text := fmt.Sprintf("listener 0 %s\nuser %s\npersistence false\nlog_dest stderr\n%s", sock, me.Username, extra)
 	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	m := &mosquitto{bin: bin, conf: conf, addr: addr}
+	front := looptest.Forward(t, "unix", func() string { return sock })
+	m := &mosquitto{bin: bin, conf: conf, sock: sock, addr: front.Addr().String()}
 	m.start(t)
 	t.Cleanup(m.stop)
 	return m
@@ -77,7 +82,7 @@ func (m *mosquitto) start(t *testing.T) {
 	go func() { m.cmd.Wait(); close(m.done) }()
 	// Readiness of an external daemon: retry connecting, bounded.
 	for i := 0; i < 200; i++ {
-		if c, err := net.Dial("tcp", m.addr); err == nil {
+		if c, err := net.Dial("unix", m.sock); err == nil {
 			c.Close()
 			return
 		}

@@ -1,7 +1,8 @@
 // Package looptest holds the loopback-network helpers that tests of several
 // packages share: a TCP (or Unix-socket) server that stops with the test,
-// both ends of one TCP connection, and a self-signed certificate for
-// 127.0.0.1. Only tests import it.
+// the same for a daemon run per connection in inetd mode, both ends of one
+// TCP connection, and a self-signed certificate for 127.0.0.1. Only tests
+// import it.
 package looptest
 
 import (
@@ -29,6 +30,13 @@ func Serve(t testing.TB, network, address string, handle func(net.Conn)) net.Lis
 	if err != nil {
 		t.Fatalf("listen %s %s: %v", network, address, err)
 	}
+	ServeListener(t, ln, handle)
+	return ln
+}
+
+// ServeListener is Serve on a listener the caller opened; it takes
+// ownership of ln.
+func ServeListener(t testing.TB, ln net.Listener, handle func(net.Conn)) {
 	var (
 		mu    sync.Mutex
 		conns = map[net.Conn]bool{}
@@ -63,7 +71,6 @@ func Serve(t testing.TB, network, address string, handle func(net.Conn)) net.Lis
 		mu.Unlock()
 		wg.Wait()
 	})
-	return ln
 }
 
 // TCPPair returns both ends of a loopback TCP connection (the dialing end

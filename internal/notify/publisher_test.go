@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/eclipse/paho.golang/paho"
 	"go.uber.org/goleak"
 
+	"github.com/adit-project/adit/internal/looptest"
 	"github.com/adit-project/adit/internal/metricstest"
 	"github.com/adit-project/adit/internal/notify"
 	"github.com/adit-project/adit/internal/notify/broker"
@@ -125,9 +127,12 @@ func TestPublishEmbedded(t *testing.T) {
 func mustJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
 
 func TestRetryExternalBrokerDownThenUp(t *testing.T) {
-	b := startBroker(t, "127.0.0.1:0")
-	addr := b.Addr()
-	b.Close()
+	// The publisher dials one address; behind it (looptest.Forward) no
+	// broker at first, so connections end at once, then a broker on a port
+	// the OS chose. No port is freed and taken again.
+	var up atomic.Value // broker address, once started
+	up.Store("")
+	addr := looptest.Forward(t, "tcp", func() string { return up.Load().(string) }).Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	cl, err := notify.Dial(ctx, mqttconn.Config{URL: "mqtt://u:p@" + addr, ClientID: "pub", MaxReconnectDelay: 200 * time.Millisecond})
 	if err != nil {
@@ -145,7 +150,8 @@ func TestRetryExternalBrokerDownThenUp(t *testing.T) {
 		t.Fatalf("NotifyDestination took %v", d)
 	}
 	waitMetric(t, p, "adit_mqtt_publish_retries_total", func(v int) bool { return v >= 1 })
-	b2 := startBroker(t, addr)
+	b2 := startBroker(t, "127.0.0.1:0")
+	up.Store(b2.Addr())
 	got := subscribe(t, b2.Addr(), "t/robot-1")
 	_ = got // published after the subscriber may have missed it; re-notify to check delivery
 	waitMetric(t, p, "adit_mqtt_notifications_published_total", func(v int) bool { return v == 1 })

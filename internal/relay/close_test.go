@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/adit-project/adit/internal/tunnel"
@@ -72,41 +73,59 @@ func TestCloseTunnel(t *testing.T) {
 	e.states.waitForAnyOrder(t, id+":destination:true", id+":source:true", id+":source:false", id+":destination:false")
 }
 
+// The timer tests run in a synctest bubble over pipes: virtual time
+// advances only when every goroutine waits, so each timer is checked to
+// fire exactly when due, without the test waiting for it.
+
 func TestExpiry(t *testing.T) {
-	e := newEnv(t, Config{})
-	_, st, dt := e.auth.open(nil, time.Now().Add(300*time.Millisecond))
-	src := e.mustDial("source", st, dialOpts{})
-	dst := e.mustDial("destination", dt, dialOpts{})
-	start := time.Now()
-	src.expectClose(1000, "tunnel expired")
-	dst.expectClose(1000, "tunnel expired")
-	if d := time.Since(start); d > 3*time.Second {
-		t.Errorf("expiry took %v", d)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		e := newPipeEnv(t, Config{})
+		start := time.Now()
+		_, st, dt := e.auth.open(nil, start.Add(300*time.Millisecond))
+		src := e.mustDial("source", st, dialOpts{})
+		dst := e.mustDial("destination", dt, dialOpts{})
+		src.expectClose(1000, "tunnel expired")
+		dst.expectClose(1000, "tunnel expired")
+		if d := time.Since(start); d != 300*time.Millisecond {
+			t.Errorf("tunnel closed %v after it was opened to expire after 300ms", d)
+		}
+	})
 }
 
 func TestIdleTimeout(t *testing.T) {
-	e := newEnv(t, Config{IdleTimeout: 200 * time.Millisecond})
-	_, src, dst := e.pair()
-	src.expectClose(1001, "idle timeout")
-	dst.expectClose(1001, "idle timeout")
+	synctest.Test(t, func(t *testing.T) {
+		e := newPipeEnv(t, Config{IdleTimeout: 200 * time.Millisecond})
+		_, src, dst := e.pair()
+		start := time.Now()
+		src.expectClose(1001, "idle timeout")
+		dst.expectClose(1001, "idle timeout")
+		if d := time.Since(start); d != 200*time.Millisecond {
+			t.Errorf("idle peers closed after %v, want the 200ms idle timeout", d)
+		}
+	})
 }
 
 func TestIdleTimeoutResetByTraffic(t *testing.T) {
-	e := newEnv(t, Config{IdleTimeout: 300 * time.Millisecond})
-	_, st, _ := e.auth.open(nil, time.Time{})
-	src := e.mustDial("source", st, dialOpts{})
-	src.expectServiceIDs()
-	// Pings count as traffic: five pings 100ms apart outlive the timeout.
-	deadline := time.Now().Add(500 * time.Millisecond)
-	for i := 0; time.Now().Before(deadline) && i < 50; i++ {
-		src.writeFrame(true, opPing, []byte{byte(i)})
-		if op, p, err := src.readFrame(); err != nil || op != opPong || p[0] != byte(i) {
-			t.Fatalf("ping %d: %#x %x %v", i, op, p, err)
+	synctest.Test(t, func(t *testing.T) {
+		e := newPipeEnv(t, Config{IdleTimeout: 300 * time.Millisecond})
+		_, st, _ := e.auth.open(nil, time.Time{})
+		src := e.mustDial("source", st, dialOpts{})
+		src.expectServiceIDs()
+		// Pings count as traffic: five pings 250ms apart (over 1s in all)
+		// outlive the 300ms timeout, which then runs from the last one.
+		for i := range 5 {
+			time.Sleep(250 * time.Millisecond)
+			src.writeFrame(true, opPing, []byte{byte(i)})
+			if op, p, err := src.readFrame(); err != nil || op != opPong || p[0] != byte(i) {
+				t.Fatalf("ping %d: %#x %x %v", i, op, p, err)
+			}
 		}
-		time.Sleep(100 * time.Millisecond) // traffic pattern, not readiness
-	}
-	src.expectClose(1001, "idle timeout")
+		last := time.Now()
+		src.expectClose(1001, "idle timeout")
+		if d := time.Since(last); d != 300*time.Millisecond {
+			t.Errorf("closed %v after the last ping, want the 300ms idle timeout", d)
+		}
+	})
 }
 
 func TestShutdown(t *testing.T) {

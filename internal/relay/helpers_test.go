@@ -163,7 +163,8 @@ func (f *fakeStates) wait(t testing.TB, sorted bool, want []string) {
 type env struct {
 	t      testing.TB
 	srv    *Server
-	http   *httptest.Server
+	http   *httptest.Server // nil for an env on pipes (newPipeEnv)
+	pipes  *pipeListener    // set for an env on pipes
 	auth   *fakeAuth
 	states *fakeStates
 }
@@ -257,11 +258,17 @@ func (e *env) dial(mode, token string, o dialOpts) (*client, *http.Response) {
 
 func (e *env) dialRaw(req string) (*client, *http.Response) {
 	e.t.Helper()
-	conn, err := net.DialTimeout("tcp", e.addr(), ioTimeout)
+	var conn net.Conn
+	var err error
+	if e.pipes != nil {
+		conn, err = e.pipes.dial()
+	} else {
+		conn, err = net.DialTimeout("tcp", e.addr(), ioTimeout)
+	}
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if e.http.TLS != nil {
+	if e.http != nil && e.http.TLS != nil {
 		cfg := e.http.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
 		cfg.ServerName = "example.com"
 		tc := tls.Client(conn, cfg)

@@ -38,6 +38,19 @@ type split struct {
 // on two 127.0.0.1 listeners until the test ends.
 func startSplit(t *testing.T, cfg server.Config) *split {
 	t.Helper()
+	return startSplitOn(t, cfg, listen(t), listen(t))
+}
+
+// startSplitPipes is startSplit on in-memory listeners, for a test in a
+// synctest bubble (see pipes_test.go); the helpers here reach them.
+func startSplitPipes(t *testing.T, cfg server.Config) *split {
+	t.Helper()
+	return startSplitOn(t, cfg, newPipeListener(t, "api"), newPipeListener(t, "data"))
+}
+
+// startSplitOn is startSplit on the listeners given.
+func startSplitOn(t *testing.T, cfg server.Config, ln, dataLn net.Listener) *split {
+	t.Helper()
 	cfg.AdminAccessKeyID, cfg.AdminSecretAccessKey = testKey.AccessKeyID, testKey.SecretAccessKey
 	if cfg.DataDir == "" {
 		cfg.DataDir = filepath.Join(t.TempDir(), "data")
@@ -50,8 +63,6 @@ func startSplit(t *testing.T, cfg server.Config) *split {
 		cancel()
 		t.Fatalf("new server: %v", err)
 	}
-	ln := listen(t)
-	dataLn := listen(t)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln, dataLn) }()
 	t.Cleanup(func() {
@@ -87,6 +98,14 @@ func call(t *testing.T, c *http.Client, addr, op string, in any, out any) (int, 
 	return servertest.Call(t, c, addr, testKey, "us-east-1", op, in, out)
 }
 
+// testClient is an HTTP client that reaches pipe and TCP addresses
+// (dialAny); its idle connections close when the test ends.
+func testClient(t *testing.T) *http.Client {
+	tr := &http.Transport{DialContext: dialAny}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Timeout: ioTimeout, Transport: tr}
+}
+
 // openResult is the part of OpenTunnel's answer these tests use.
 type openResult struct {
 	TunnelID               string `json:"tunnelId"`
@@ -97,7 +116,7 @@ type openResult struct {
 // dialPeer upgrades to the data plane at addr as mode with token.
 func dialPeer(t *testing.T, addr, mode, token string) (*websocket.Conn, *http.Response, error) {
 	t.Helper()
-	d := websocket.Dialer{Subprotocols: []string{wire.Subprotocol3}, HandshakeTimeout: ioTimeout}
+	d := websocket.Dialer{Subprotocols: []string{wire.Subprotocol3}, HandshakeTimeout: ioTimeout, NetDialContext: dialAny}
 	c, resp, err := d.Dial("ws://"+addr+"/tunnel?local-proxy-mode="+mode, http.Header{"Access-Token": {token}})
 	if c != nil {
 		t.Cleanup(func() { c.Close() })
@@ -137,7 +156,7 @@ func sendMsg(t *testing.T, c *websocket.Conn, m wire.Message) {
 // announcing a body that never comes).
 func slowConn(t *testing.T, addr, req string) net.Conn {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
+	c, err := dialAny(context.Background(), "tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +187,7 @@ func waitClosed(t *testing.T, c net.Conn, limit time.Duration) string {
 // rawRequest sends req on a new connection to addr and returns the
 // response, or an error if the connection was closed without one.
 func rawRequest(addr, req string) (*http.Response, error) {
-	c, err := net.Dial("tcp", addr)
+	c, err := dialAny(context.Background(), "tcp", addr)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -50,44 +51,56 @@ func TestDataListenerWrongPath(t *testing.T) {
 }
 
 // TestBodyTimeout: a request whose body is withheld or trickled is closed
-// after BodyTimeout, on both listeners.
+// exactly BodyTimeout after it began, on both listeners, while a tunnel
+// upgraded before outlives that request's timeouts. It runs in a synctest
+// bubble on in-memory listeners: virtual time makes the timeouts exact
+// and the test does not wait for them.
 func TestBodyTimeout(t *testing.T) {
-	s := startSplit(t, server.Config{BodyTimeout: time.Second})
-	// A tunnel upgraded now must outlive the read and write timeouts of
-	// the request that opened it (1 s and 2 s).
-	src, dst := connectedPair(t, s)
-	upgraded := time.Now()
-	for _, addr := range []string{s.api, s.data} {
-		withheld := slowConn(t, addr, withheldBody)
-		waitClosed(t, withheld, 10*time.Second)
-
-		trickle := slowConn(t, addr, withheldBody)
-		stop := make(chan struct{})
-		done := make(chan int)
-		go func() { // one byte every 100 ms: the whole body would take 100 s
-			n := 0
-			defer func() { done <- n }()
-			for ; n < 999; n++ {
-				select {
-				case <-stop:
-					return
-				case <-time.After(100 * time.Millisecond):
-				}
-				if _, err := trickle.Write([]byte(" ")); err != nil {
-					return
-				}
+	synctest.Test(t, func(t *testing.T) {
+		const bodyTimeout = time.Second
+		s := startSplitPipes(t, server.Config{BodyTimeout: bodyTimeout})
+		// A tunnel upgraded now must outlive the read and write timeouts of
+		// the request that opened it (1 s and 2 s).
+		src, dst := connectedPair(t, s)
+		upgraded := time.Now()
+		for _, addr := range []string{s.api, s.data} {
+			start := time.Now()
+			withheld := slowConn(t, addr, withheldBody)
+			waitClosed(t, withheld, 10*time.Second)
+			if d := time.Since(start); d != bodyTimeout {
+				t.Errorf("%s: withheld body closed after %v, want %v", addr, d, bodyTimeout)
 			}
-		}()
-		waitClosed(t, trickle, 10*time.Second)
-		close(stop)
-		if n := <-done; n >= 999 {
-			t.Errorf("%s: the whole trickled body was accepted", addr)
+
+			start = time.Now()
+			trickle := slowConn(t, addr, withheldBody)
+			stop := make(chan struct{})
+			done := make(chan int)
+			go func() { // one byte every 100 ms: the whole body would take 100 s
+				n := 0
+				defer func() { done <- n }()
+				for ; n < 999; n++ {
+					select {
+					case <-stop:
+						return
+					case <-time.After(100 * time.Millisecond):
+					}
+					if _, err := trickle.Write([]byte(" ")); err != nil {
+						return
+					}
+				}
+			}()
+			waitClosed(t, trickle, 10*time.Second)
+			if d := time.Since(start); d != bodyTimeout {
+				t.Errorf("%s: trickled body closed after %v, want %v", addr, d, bodyTimeout)
+			}
+			close(stop)
+			if n := <-done; n >= 999 {
+				t.Errorf("%s: the whole trickled body was accepted", addr)
+			}
 		}
-	}
-	if wait := 2500*time.Millisecond - time.Since(upgraded); wait > 0 {
-		time.Sleep(wait)
-	}
-	relayBothWays(t, src, dst)
+		time.Sleep(2500*time.Millisecond - time.Since(upgraded))
+		relayBothWays(t, src, dst)
+	})
 }
 
 // connectedPair opens a tunnel with service SSH and connects both peers
@@ -95,7 +108,7 @@ func TestBodyTimeout(t *testing.T) {
 func connectedPair(t *testing.T, s *split) (src, dst *websocket.Conn) {
 	t.Helper()
 	var tun openResult
-	c := &http.Client{Timeout: ioTimeout}
+	c := testClient(t)
 	if st, code := call(t, c, s.api, "OpenTunnel", map[string]any{"destinationConfig": map[string]any{"services": []string{"SSH"}}}, &tun); st != 200 {
 		t.Fatalf("OpenTunnel = %d %s", st, code)
 	}
@@ -164,62 +177,97 @@ func TestUnsignedTargetReplay(t *testing.T) {
 // withhold their bodies: new connections are refused, an authenticated
 // API connection and an established tunnel keep working, a data-plane
 // upgrade on the other listener succeeds, and once the body timeout has
-// closed the slow connections the real AWS CLI gets through again.
+// closed the slow connections new ones are served again.
 func TestUnauthenticatedCap(t *testing.T) {
-	const limit = 4
-	const bodyTimeout = 4 * time.Second
-	s := startSplit(t, server.Config{MaxUnauthConns: limit, BodyTimeout: bodyTimeout})
-	authed := &http.Client{Timeout: ioTimeout, Transport: &http.Transport{MaxConnsPerHost: 1}}
-	var tun openResult
-	if st, code := call(t, authed, s.api, "OpenTunnel", map[string]any{"destinationConfig": map[string]any{"services": []string{"SSH"}}}, &tun); st != 200 {
-		t.Fatalf("OpenTunnel = %d %s", st, code)
-	}
-	dst, _, err := dialPeer(t, s.data, "destination", tun.DestinationAccessToken)
-	if err != nil {
-		t.Fatalf("destination upgrade: %v", err)
-	}
-	readMsg(t, dst) // SERVICE_IDS
+	// In a synctest bubble on in-memory listeners: the body timeout fires
+	// exactly when due and the test does not wait for it, and the checks
+	// while the caps are full cannot race it however slow the machine.
+	synctest.Test(t, func(t *testing.T) {
+		const limit = 4
+		const bodyTimeout = 4 * time.Second
+		s := startSplitPipes(t, server.Config{MaxUnauthConns: limit, BodyTimeout: bodyTimeout})
+		tr := &http.Transport{DialContext: dialAny, MaxConnsPerHost: 1}
+		t.Cleanup(tr.CloseIdleConnections)
+		authed := &http.Client{Timeout: ioTimeout, Transport: tr}
+		var tun openResult
+		if st, code := call(t, authed, s.api, "OpenTunnel", map[string]any{"destinationConfig": map[string]any{"services": []string{"SSH"}}}, &tun); st != 200 {
+			t.Fatalf("OpenTunnel = %d %s", st, code)
+		}
+		dst, _, err := dialPeer(t, s.data, "destination", tun.DestinationAccessToken)
+		if err != nil {
+			t.Fatalf("destination upgrade: %v", err)
+		}
+		readMsg(t, dst) // SERVICE_IDS
 
-	// Fill the API listener's cap (and try one more).
-	var slow []net.Conn
-	for range limit {
-		slow = append(slow, slowConn(t, s.api, withheldBody))
-	}
-	started := time.Now()
+		// Fill the API listener's cap (and try one more).
+		started := time.Now()
+		var slow []net.Conn
+		for range limit {
+			slow = append(slow, slowConn(t, s.api, withheldBody))
+		}
+		if resp, err := rawRequest(s.api, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"); err == nil {
+			t.Errorf("connection beyond the API cap was served: %d", resp.StatusCode)
+		}
+		if st, code := call(t, authed, s.api, "ListTunnels", map[string]any{}, nil); st != 200 {
+			t.Errorf("authenticated ListTunnels with the cap full = %d %s, want 200", st, code)
+		}
+		src, _, err := dialPeer(t, s.data, "source", tun.SourceAccessToken)
+		if err != nil {
+			t.Fatalf("source upgrade on the data listener with the API cap full: %v", err)
+		}
+		readMsg(t, src) // SERVICE_IDS
+
+		// Fill the data listener's cap too.
+		for range limit {
+			slow = append(slow, slowConn(t, s.data, withheldBody))
+		}
+		if _, resp, err := dialPeer(t, s.data, "source", tun.SourceAccessToken); err == nil || resp != nil {
+			t.Errorf("upgrade beyond the data-plane cap: err %v, response %v; want the connection closed", err, resp)
+		}
+		if st, code := call(t, authed, s.api, "DescribeTunnel", map[string]string{"tunnelId": tun.TunnelID}, nil); st != 200 {
+			t.Errorf("authenticated DescribeTunnel with both caps full = %d %s, want 200", st, code)
+		}
+
+		// The slow connections are closed by the body timeout, exactly; the
+		// tunnel, upgraded before, outlives it and still relays, and a new
+		// connection is served again.
+		for _, c := range slow {
+			waitClosed(t, c, bodyTimeout+10*time.Second)
+		}
+		if d := time.Since(started); d != bodyTimeout {
+			t.Errorf("slow connections closed %v after they were opened, want the %v body timeout", d, bodyTimeout)
+		}
+		relayBothWays(t, src, dst)
+		if !strings.Contains(s.logs.String(), "refusing new ones") {
+			t.Errorf("no log line about the cap:\n%s", s.logs)
+		}
+		if st, code := call(t, testClient(t), s.api, "ListTunnels", map[string]any{}, nil); st != 200 {
+			t.Errorf("ListTunnels on a new connection after the slow ones closed = %d %s, want 200", st, code)
+		}
+	})
+}
+
+// TestUnauthenticatedCapThenAWSCLI: once the connections that filled the
+// cap have gone, the real AWS CLI (on new connections) gets through.
+func TestUnauthenticatedCapThenAWSCLI(t *testing.T) {
+	s := startSplit(t, server.Config{MaxUnauthConns: 2})
+	slow := []net.Conn{slowConn(t, s.api, withheldBody), slowConn(t, s.api, withheldBody)}
 	if resp, err := rawRequest(s.api, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"); err == nil {
-		t.Errorf("connection beyond the API cap was served: %d", resp.StatusCode)
+		t.Fatalf("connection beyond the API cap was served: %d", resp.StatusCode)
 	}
-	if st, code := call(t, authed, s.api, "ListTunnels", map[string]any{}, nil); st != 200 {
-		t.Errorf("authenticated ListTunnels with the cap full = %d %s, want 200", st, code)
-	}
-	src, _, err := dialPeer(t, s.data, "source", tun.SourceAccessToken)
-	if err != nil {
-		t.Fatalf("source upgrade on the data listener with the API cap full: %v", err)
-	}
-	readMsg(t, src) // SERVICE_IDS
-
-	// Fill the data listener's cap too.
-	for range limit {
-		slow = append(slow, slowConn(t, s.data, withheldBody))
-	}
-	if _, resp, err := dialPeer(t, s.data, "source", tun.SourceAccessToken); err == nil || resp != nil {
-		t.Errorf("upgrade beyond the data-plane cap: err %v, response %v; want the connection closed", err, resp)
-	}
-	if st, code := call(t, authed, s.api, "DescribeTunnel", map[string]string{"tunnelId": tun.TunnelID}, nil); st != 200 {
-		t.Errorf("authenticated DescribeTunnel with both caps full = %d %s, want 200", st, code)
-	}
-	if time.Since(started) >= bodyTimeout {
-		t.Skipf("the machine is too slow: %v passed before the checks ended; they would race the body timeout", time.Since(started))
-	}
-
-	// The slow connections are closed by the body timeout; the tunnel,
-	// upgraded before, outlives it and still relays.
 	for _, c := range slow {
-		waitClosed(t, c, bodyTimeout+10*time.Second)
+		c.Close()
 	}
-	relayBothWays(t, src, dst)
-	if !strings.Contains(s.logs.String(), "refusing new ones") {
-		t.Errorf("no log line about the cap:\n%s", s.logs)
+	// The server frees the slots when it sees the closes: wait, bounded.
+	for i := 0; ; i++ {
+		resp, err := rawRequest(s.api, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+		if err == nil && resp.StatusCode == http.StatusOK {
+			break
+		}
+		if i == 200 {
+			t.Fatalf("GET /healthz after the slow connections closed: %v, %v", resp, err)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	awsCLIListTunnels(t, s.api)
 }

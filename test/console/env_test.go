@@ -1,11 +1,8 @@
 package console
 
 import (
-	"bufio"
 	"context"
-	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -16,6 +13,7 @@ import (
 
 	"github.com/adit-project/adit/internal/agent"
 	"github.com/adit-project/adit/internal/localproxy"
+	"github.com/adit-project/adit/internal/looptest"
 	"github.com/adit-project/adit/internal/notify/mqttconn"
 	"github.com/adit-project/adit/internal/server"
 	"github.com/adit-project/adit/internal/servertest"
@@ -60,14 +58,8 @@ func startSSHD(t testing.TB) *sshd {
 	if os.Geteuid() == 0 {
 		os.MkdirAll("/run/sshd", 0o755) // privilege-separation directory
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
-	ln.Close()
-	cfg := strings.Join([]string{"Port " + port, "ListenAddress 127.0.0.1", "HostKey " + hostKey,
-		"PidFile " + filepath.Join(dir, "sshd.pid"), "AuthorizedKeysFile " + authKeys, "StrictModes no",
+	cfg := strings.Join([]string{"HostKey " + hostKey,
+		"PidFile none", "AuthorizedKeysFile " + authKeys, "StrictModes no",
 		"UsePAM no", "PubkeyAuthentication yes", "PasswordAuthentication yes", "KbdInteractiveAuthentication no",
 		"PermitRootLogin yes", "AllowUsers " + me.Username, "MaxAuthTries 3", "LogLevel VERBOSE",
 		// A plain interactive bash: the machine's startup scripts (pyenv,
@@ -79,28 +71,15 @@ func startSSHD(t testing.TB) *sshd {
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(sshdPath, "-D", "-e", "-f", cfgFile)
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start sshd: %v", err)
+	if out, err := exec.Command(sshdPath, "-t", "-f", cfgFile).CombinedOutput(); err != nil {
+		t.Fatalf("sshd -t: %v\n%s", err, out)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	ready := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			if strings.Contains(sc.Text(), "Server listening on 127.0.0.1 port "+port) {
-				close(ready)
-			}
-			t.Logf("sshd: %s", sc.Text())
-		}
-	}()
-	select {
-	case <-ready:
-	case <-time.After(20 * time.Second):
-		t.Fatal("sshd did not start listening within 20s")
-	}
-	return &sshd{addr: "127.0.0.1:" + port, user: me.Username, keyFile: userKey, dir: dir}
+	// Each connection gets its own sshd -i (inetd mode) on a port the OS
+	// chose: no port is picked and handed to sshd.
+	ln := looptest.ServeInetd(t, "sshd", func(ctx context.Context) *exec.Cmd {
+		return exec.CommandContext(ctx, sshdPath, "-i", "-e", "-f", cfgFile)
+	})
+	return &sshd{addr: ln.Addr().String(), user: me.Username, keyFile: userKey, dir: dir}
 }
 
 // env is a tunneld with its embedded broker, and an agent for thing

@@ -59,9 +59,8 @@ func TestOpenSSHThroughAgent(t *testing.T) {
 	}, &tun)
 	agent.waitMatches(t, reAgentSession, 1, waitFor)
 
-	srcPort := itoa(freePort(t))
-	startSource(t, wsEndpoint(in), tun.SourceAccessToken, "-s", "SSH="+srcPort)
-	if out := sshd.run(t, srcPort, nil, "echo", "ok"); out != "ok" {
+	_, addrs := startSource(t, wsEndpoint(in), tun.SourceAccessToken, osPorts()...)
+	if out := sshd.run(t, portOf(addrs["SSH"]), nil, "echo", "ok"); out != "ok" {
 		t.Fatalf("ssh ... echo ok through the agent printed %q, want ok", out)
 	}
 

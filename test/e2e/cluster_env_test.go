@@ -7,10 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/adit-project/adit/internal/listenlog"
 	"github.com/adit-project/adit/internal/pgtest"
 	"github.com/adit-project/adit/internal/servertest"
 	"github.com/adit-project/adit/internal/sigv4"
@@ -79,8 +81,7 @@ func (c *cluster) startNode(t *testing.T, id string, extra ...string) *node {
 func (nd *node) start(t *testing.T) {
 	t.Helper()
 	nd.p = startProc(t, nd.id, tunneld(t), nil, nd.args...)
-	m := nd.p.waitMatches(t, reTunneldListening, 1, waitFor)
-	nd.addr = m[1]
+	nd.addr = nd.p.waitListening(t, listenlog.API, waitFor)
 }
 
 func (c *cluster) addrs() []string {
@@ -125,7 +126,7 @@ func startHAProxy(t *testing.T, backends []string) string {
 	t.Helper()
 	dir := t.TempDir()
 	for attempt := range 5 {
-		addr := pickPort(t)
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(pickPort(t))) // HAProxy cannot bind port 0 and report it
 		var b strings.Builder
 		fmt.Fprintf(&b, "global\n  maxconn 4000\ndefaults\n  mode tcp\n  timeout connect 2s\n  timeout client 1h\n  timeout server 1h\n")
 		fmt.Fprintf(&b, "frontend fe\n  bind %s\n  default_backend nodes\nbackend nodes\n  balance roundrobin\n", addr)
@@ -151,18 +152,6 @@ func haproxyBin() string {
 		return p
 	}
 	return "/usr/sbin/haproxy"
-}
-
-// pickPort returns a loopback address whose port was free a moment ago
-// (only for HAProxy, which cannot bind port 0 and report it).
-func pickPort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // waitDial waits until addr accepts a connection.

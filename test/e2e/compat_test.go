@@ -42,8 +42,10 @@ func TestProtocolPairings(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			in := startTunneld(t)
 			svc := checksumServer(t)
-			port := itoa(freePort(t))
-			_, _, _, addrs := pair(t, in, tc.services, tc.dst(svc), tc.src(port)...)
+			tun := in.OpenTunnel(t, tc.services...)
+			startDestination(t, wsEndpoint(in), tun.DestinationAccessToken, tc.dst(svc))
+			_, addrs := startSourceOnPorts(t, wsEndpoint(in), tun.SourceAccessToken, 1,
+				func(ports []string) []string { return tc.src(ports[0]) })
 			if want := max(len(tc.services), 1); len(addrs) != want {
 				t.Fatalf("source listens on %v, want %d ports", addrs, want)
 			}

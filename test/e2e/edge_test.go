@@ -24,7 +24,7 @@ func TestCloseAfterWrite(t *testing.T) {
 	// Service A: reads an 8-byte size, writes that many random bytes
 	// followed by nothing, and closes; the client checks the bytes against
 	// a SHA-256 the service sent first.
-	writer := tcpServer(t, "", func(c net.Conn) {
+	writer := tcpServer(t, func(c net.Conn) {
 		c.SetDeadline(time.Now().Add(time.Minute))
 		var n uint64
 		if binary.Read(c, binary.BigEndian, &n) != nil {
@@ -42,7 +42,7 @@ func TestCloseAfterWrite(t *testing.T) {
 	}
 	uploads := make(chan upload, 256)
 	var accepted, open atomic.Int32
-	reader := tcpServer(t, "", func(c net.Conn) {
+	reader := tcpServer(t, func(c net.Conn) {
 		accepted.Add(1)
 		open.Add(1)
 		defer open.Add(-1)
@@ -58,8 +58,7 @@ func TestCloseAfterWrite(t *testing.T) {
 		}
 	}).Addr().String()
 
-	_, _, _, addrs := pair(t, in, []string{"DOWN", "UP"}, "DOWN="+writer+",UP="+reader,
-		"-s", "DOWN="+itoa(freePort(t))+",UP="+itoa(freePort(t)))
+	_, _, _, addrs := pair(t, in, []string{"DOWN", "UP"}, "DOWN="+writer+",UP="+reader, osPorts()...)
 	for _, size := range []int{0, 1, 1000, 64 << 10, 4 << 20} {
 		t.Run(fmt.Sprintf("service_closes_after_%d_bytes", size), func(t *testing.T) {
 			c, err := net.DialTimeout("tcp", addrs["DOWN"], 10*time.Second)
@@ -120,9 +119,8 @@ func TestConnectionChurn(t *testing.T) {
 	t.Parallel()
 	in := startTunneld(t)
 	echo := echoServer(t, "")
-	port := itoa(freePort(t))
-	_, _, dst, _ := pair(t, in, []string{"ECHO"}, "ECHO="+echo, "-s", "ECHO="+port)
-	addr := "127.0.0.1:" + port
+	_, _, dst, addrs := pair(t, in, []string{"ECHO"}, "ECHO="+echo, osPorts()...)
+	addr := addrs["ECHO"]
 
 	const total, concurrency = 2000, 200
 	start := time.Now()
@@ -179,9 +177,8 @@ func TestInteractiveLatency(t *testing.T) {
 	t.Parallel()
 	in := startTunneld(t)
 	echo := echoServer(t, "")
-	port := itoa(freePort(t))
-	pair(t, in, []string{"ECHO"}, "ECHO="+echo, "-s", "ECHO="+port)
-	c, err := net.DialTimeout("tcp", "127.0.0.1:"+port, 10*time.Second)
+	_, _, _, addrs := pair(t, in, []string{"ECHO"}, "ECHO="+echo, osPorts()...)
+	c, err := net.DialTimeout("tcp", addrs["ECHO"], 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

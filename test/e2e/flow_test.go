@@ -23,9 +23,8 @@ func TestSlowReaderDoesNotStarveOthers(t *testing.T) {
 	t.Parallel()
 	in := startTunneld(t)
 	echo := echoServer(t, "")
-	port := itoa(freePort(t))
-	_, src, dst, _ := pair(t, in, []string{"ECHO"}, "ECHO="+echo, "-s", "ECHO="+port)
-	addr := "127.0.0.1:" + port
+	_, src, dst, addrs := pair(t, in, []string{"ECHO"}, "ECHO="+echo, osPorts()...)
+	addr := addrs["ECHO"]
 
 	slow, err := net.DialTimeout("tcp", addr, 10*time.Second)
 	if err != nil {
@@ -101,7 +100,7 @@ func TestBandwidthLimit(t *testing.T) {
 	const limit = 2 << 20 // bytes per second for the tunnel
 	in := servertest.Start(t, server.Config{TunnelBandwidth: limit})
 	svc := checksumServer(t)
-	_, _, _, addrs := pair(t, in, []string{"BULK"}, "BULK="+svc, "-s", "BULK="+itoa(freePort(t)))
+	_, _, _, addrs := pair(t, in, []string{"BULK"}, "BULK="+svc, osPorts()...)
 	const up, down = 3 << 20, 3 << 20
 	start := time.Now()
 	var wg sync.WaitGroup

@@ -21,9 +21,8 @@ func TestCloseTunnel(t *testing.T) {
 	t.Parallel()
 	in := startTunneld(t)
 	echo := echoServer(t, "hi\n")
-	port := itoa(freePort(t))
-	tun, src, dst, _ := pair(t, in, []string{"SSH"}, "SSH="+echo, "-s", "SSH="+port)
-	addr := "127.0.0.1:" + port
+	tun, src, dst, addrs := pair(t, in, []string{"SSH"}, "SSH="+echo, osPorts()...)
+	addr := addrs["SSH"]
 	if err := echoRoundTrip(addr, "hi\n", 1000, 20*time.Second); err != nil {
 		t.Fatal(err)
 	}
@@ -71,8 +70,7 @@ func TestRotateToken(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			in := startTunneld(t)
 			echo := echoServer(t, "hi\n")
-			srcPort := itoa(freePort(t))
-			srcArgs := []string{"-s", "SSH=" + srcPort}
+			srcArgs := osPorts()
 			dstArgs := []string{"-d", "SSH=" + echo}
 			const ct = "e2e-rotate-client-token-0123456789abcdef"
 			tun := in.OpenTunnel(t, "SSH")
@@ -86,8 +84,8 @@ func TestRotateToken(t *testing.T) {
 				oldToken, rotatedArgs = tun.DestinationAccessToken, dstArgs
 			}
 			dst := startDestination(t, wsEndpoint(in), tun.DestinationAccessToken, dstArgs[1], dstArgs[2:]...)
-			src, _ := startSource(t, wsEndpoint(in), tun.SourceAccessToken, srcArgs...)
-			addr := "127.0.0.1:" + srcPort
+			src, addrs := startSource(t, wsEndpoint(in), tun.SourceAccessToken, srcArgs...)
+			addr := addrs["SSH"]
 			if err := echoRoundTrip(addr, "hi\n", 1000, 20*time.Second); err != nil {
 				t.Fatal(err)
 			}
@@ -131,7 +129,7 @@ func TestRotateToken(t *testing.T) {
 			// tokens are unique) works with the proxy that stayed.
 			fresh := rotatedArgs[:2]
 			if mode == "SOURCE" {
-				fresh = []string{"-s", "SSH=" + itoa(freePort(t))}
+				fresh = osPorts()
 				_, addrs := startSource(t, wsEndpoint(in), newToken, fresh...)
 				addr = addrs["SSH"]
 			} else {
@@ -159,9 +157,8 @@ func TestProxyRestart(t *testing.T) {
 	const ct = "e2e-restart-client-token-0123456789abcdef"
 	tun := in.OpenTunnel(t, "SSH")
 	dst := startDestination(t, wsEndpoint(in), tun.DestinationAccessToken, "SSH="+echo, "-i", ct)
-	port := itoa(freePort(t))
-	src, _ := startSource(t, wsEndpoint(in), tun.SourceAccessToken, "-s", "SSH="+port)
-	addr := "127.0.0.1:" + port
+	src, addrs := startSource(t, wsEndpoint(in), tun.SourceAccessToken, osPorts()...)
+	addr := addrs["SSH"]
 	if err := echoRoundTrip(addr, "hi\n", 64<<10, 20*time.Second); err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +178,7 @@ func TestProxyRestart(t *testing.T) {
 	// The source had no -i: its restart cannot reuse the token.
 	src.signal(t, syscall.SIGKILL)
 	src.waitExit(t, exitBound)
-	again := lp(t, "source localproxy (restarted without -i)", "-e", wsEndpoint(in), "-t", tun.SourceAccessToken, "-s", "SSH="+port)
+	again := lp(t, "source localproxy (restarted without -i)", "-e", wsEndpoint(in), "-t", tun.SourceAccessToken, "-m", "src")
 	if code := again.waitExit(t, exitBound); code != 1 {
 		t.Errorf("source restarted without -i exited with status %d, want 1; output:\n%s", code, again.output())
 	}

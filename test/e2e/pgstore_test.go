@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/adit-project/adit/internal/listenlog"
 	"github.com/adit-project/adit/internal/pgtest"
 	"github.com/adit-project/adit/internal/sigv4"
 )
@@ -25,7 +26,7 @@ func TestTunneldOnPostgreSQL(t *testing.T) {
 	two := startProc(t, "tunneld-2", tunneld(t), []string{"TUNNELD_DATABASE_URL=" + url,
 		"TUNNELD_ACCESS_KEY_ID=" + key.AccessKeyID, "TUNNELD_SECRET_ACCESS_KEY=" + key.SecretAccessKey},
 		"--listen", "127.0.0.1:0", "--data-dir", t.TempDir(), "--mqtt-listen", "off")
-	twoURL := "http://" + two.waitMatches(t, reTunneldListening, 1, waitFor)[1]
+	twoURL := "http://" + two.waitListening(t, listenlog.API, waitFor)
 
 	opened := awsCLI(t, one.URL, key, "open-tunnel", "--description", "on postgres",
 		"--destination-config", "thingName=dev1,services=SSH", "--timeout-config", "maxLifetimeTimeoutMinutes=30",

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/adit-project/adit/internal/listenlog"
 )
 
 // waitFor bounds every wait for a process to log, connect or exit.
@@ -141,32 +143,68 @@ func (p *proc) signal(t *testing.T, sig syscall.Signal) {
 // or the wait exceeds timeout.
 func (p *proc) waitMatches(t *testing.T, re *regexp.Regexp, n int, timeout time.Duration) []string {
 	t.Helper()
+	var m []string
+	p.waitLine(t, strconv.Quote(re.String()), func(l string) bool {
+		m = re.FindStringSubmatch(l)
+		return m != nil
+	}, n, timeout)
+	return m
+}
+
+// waitListening waits until the process reports that it listens (a line
+// package listenlog reads) for kind and returns the bound address.
+func (p *proc) waitListening(t *testing.T, kind listenlog.Kind, timeout time.Duration) string {
+	t.Helper()
+	var addr string
+	p.waitLine(t, "that it listens ("+string(kind)+")", func(l string) bool {
+		ev, ok := listenlog.Parse(l)
+		if ok && ev.Kind == kind {
+			addr = ev.Addr
+		}
+		return ok && ev.Kind == kind
+	}, 1, timeout)
+	return addr
+}
+
+// waitLine waits until at least n lines satisfy match, stopping at the
+// n-th (match's last call is on that line). It fails the test if the
+// process exits first or the wait exceeds timeout; what names the line in
+// the failure.
+func (p *proc) waitLine(t *testing.T, what string, match func(string) bool, n int, timeout time.Duration) {
+	t.Helper()
+	if found, exited := p.await(match, n, timeout); found < n {
+		if exited {
+			t.Fatalf("%s exited before logging %s (%d of %d seen); output:\n%s", p.name, what, found, n, p.output())
+		}
+		t.Fatalf("%s did not log %s (%d of %d seen) within %v; output:\n%s", p.name, what, found, n, timeout, p.output())
+	}
+}
+
+// await waits until n lines satisfy match, the process exits, or timeout
+// passes, and returns how many lines matched (at most n) and whether the
+// process has exited.
+func (p *proc) await(match func(string) bool, n int, timeout time.Duration) (found int, exited bool) {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	for {
 		p.mu.Lock()
-		found := 0
-		var m []string
+		found = 0
 		for _, l := range p.lines {
-			if sm := re.FindStringSubmatch(l); sm != nil {
+			if match(l) {
 				if found++; found == n {
-					m = sm
 					break
 				}
 			}
 		}
-		exited, code, ch := p.exited, p.code, p.changed
+		exited, ch := p.exited, p.changed
 		p.mu.Unlock()
-		switch {
-		case m != nil:
-			return m
-		case exited:
-			t.Fatalf("%s exited with status %d before logging %q (%d of %d seen); output:\n%s", p.name, code, re, found, n, p.output())
+		if found == n || exited {
+			return found, exited
 		}
 		select {
 		case <-ch:
 		case <-deadline.C:
-			t.Fatalf("%s did not log %q (%d of %d seen) within %v; output:\n%s", p.name, re, found, n, timeout, p.output())
+			return found, false
 		}
 	}
 }

@@ -10,11 +10,11 @@ import (
 	"os"
 	"regexp"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/adit-project/adit/internal/listenlog"
 	"github.com/adit-project/adit/internal/server"
 	"github.com/adit-project/adit/internal/servertest"
 	"github.com/adit-project/adit/internal/sigv4"
@@ -23,7 +23,6 @@ import (
 // Log lines of localproxy (slog text format) that the tests wait for.
 var (
 	reConnected = regexp.MustCompile(`msg="connected to the tunnel"`)
-	reListening = regexp.MustCompile(`msg=(?:listening|"Listen port assigned for service id [^"]*") .*service_id=("[^"]*"|\S*) addr=(\S+)`)
 	reLost      = regexp.MustCompile(`msg="connection to the service lost; reconnecting"`)
 	reClosedBy  = regexp.MustCompile(`msg="tunnel closed by the service; exiting"`)
 )
@@ -69,14 +68,15 @@ func startSource(t *testing.T, endpoint, token string, args ...string) (*proc, m
 	return p, p.listenAddrs()
 }
 
-// listenAddrs returns the addresses the proxy logged as listening.
+// listenAddrs returns the addresses the proxy reported as listening, by
+// service id.
 func (p *proc) listenAddrs() map[string]string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	out := map[string]string{}
 	for _, l := range p.lines {
-		if m := reListening.FindStringSubmatch(l); m != nil {
-			out[strings.Trim(m[1], `"`)] = m[2]
+		if ev, ok := listenlog.Parse(l); ok && ev.Kind == listenlog.Source {
+			out[ev.ServiceID] = ev.Addr
 		}
 	}
 	return out
@@ -217,8 +217,6 @@ func (f *forwarder) cut() int {
 	return n
 }
 
-var reTunneldListening = regexp.MustCompile(`tunneld listening"? addr=(\S+)`)
-
 // startTunneldProc runs the tunneld binary on 127.0.0.1 (port 0 unless
 // args give --listen) with a fresh data directory unless dataDir is set,
 // and returns the process and an Instance for API calls.
@@ -230,7 +228,7 @@ func startTunneldProc(t *testing.T, dataDir string, key sigv4.Key, args ...strin
 	full := append([]string{"--listen", "127.0.0.1:0", "--data-dir", dataDir, "--mqtt-listen", "off"}, args...)
 	p := startProc(t, "tunneld", tunneld(t), []string{
 		"TUNNELD_ACCESS_KEY_ID=" + key.AccessKeyID, "TUNNELD_SECRET_ACCESS_KEY=" + key.SecretAccessKey}, full...)
-	addr := p.waitMatches(t, reTunneldListening, 1, waitFor)[1]
+	addr := p.waitListening(t, listenlog.API, waitFor)
 	in := &servertest.Instance{URL: "http://" + addr, Addr: addr, DataDir: dataDir, Key: key, Region: "us-east-1",
 		Client: &http.Client{Timeout: 30 * time.Second}}
 	return p, in

@@ -55,7 +55,7 @@ func TestReleaseBinariesRunUnderQEMU(t *testing.T) {
 		}, &tun)
 		agent.waitMatches(t, reAgentSession, 1, waitFor)
 		src := startCross(t, srcPlat+" source localproxy", srcPlat, "localproxy",
-			"-e", wsEndpoint(in), "-t", tun.SourceAccessToken, "-s", "ECHO="+itoa(freePort(t)))
+			"-e", wsEndpoint(in), "-t", tun.SourceAccessToken, "-m", "src")
 		src.waitMatches(t, reConnected, 1, waitFor)
 		addr := src.listenAddrs()["ECHO"]
 		if addr == "" {

@@ -20,14 +20,13 @@ func TestDestinationServiceDownThenUp(t *testing.T) {
 	t.Parallel()
 	t.Run("fails_then_works", func(t *testing.T) {
 		in := startTunneld(t)
-		svcAddr := "127.0.0.1:" + itoa(freePort(t)) // nothing listens yet
+		svc := newDownService(t) // nothing listens yet
 		settings := writeFile(t, "settings.json",
 			`{"tunneling":{"proxy":{"tcp":{"connection_retry_count":1,"connection_retry_delay_ms":100}}}}`)
 		tun := in.OpenTunnel(t, "APP")
-		startDestination(t, wsEndpoint(in), tun.DestinationAccessToken, "APP="+svcAddr, "--settings-json", settings)
-		port := itoa(freePort(t))
-		_, _ = startSource(t, wsEndpoint(in), tun.SourceAccessToken, "-s", "APP="+port)
-		addr := "127.0.0.1:" + port
+		startDestination(t, wsEndpoint(in), tun.DestinationAccessToken, "APP="+svc.addr, "--settings-json", settings)
+		_, addrs := startSource(t, wsEndpoint(in), tun.SourceAccessToken, osPorts()...)
+		addr := addrs["APP"]
 
 		c, err := net.DialTimeout("tcp", addr, 10*time.Second)
 		if err != nil {
@@ -46,7 +45,7 @@ func TestDestinationServiceDownThenUp(t *testing.T) {
 		}
 		t.Logf("connection to the missing service ended with %v", err)
 
-		echoServerAt(t, svcAddr, "up\n")
+		echoServerOn(t, svc.up(t), "up\n")
 		for i := range 3 {
 			if err := echoRoundTrip(addr, "up\n", 64<<10, 20*time.Second); err != nil {
 				t.Fatalf("connection %d after the service came up: %v", i, err)
@@ -57,15 +56,14 @@ func TestDestinationServiceDownThenUp(t *testing.T) {
 	// the destination is still retrying serves the waiting connection.
 	t.Run("comes_up_during_retries", func(t *testing.T) {
 		in := startTunneld(t)
-		svcAddr := "127.0.0.1:" + itoa(freePort(t))
+		svc := newDownService(t)
 		tun := in.OpenTunnel(t, "APP")
-		dst := startDestination(t, wsEndpoint(in), tun.DestinationAccessToken, "APP="+svcAddr, "-v", "5")
-		port := itoa(freePort(t))
-		_, _ = startSource(t, wsEndpoint(in), tun.SourceAccessToken, "-s", "APP="+port)
+		dst := startDestination(t, wsEndpoint(in), tun.DestinationAccessToken, "APP="+svc.addr, "-v", "5")
+		_, addrs := startSource(t, wsEndpoint(in), tun.SourceAccessToken, osPorts()...)
 		done := make(chan error, 1)
-		go func() { done <- echoRoundTrip("127.0.0.1:"+port, "late\n", 64<<10, 30*time.Second) }()
+		go func() { done <- echoRoundTrip(addrs["APP"], "late\n", 64<<10, 30*time.Second) }()
 		dst.waitMatches(t, regexp.MustCompile(`cannot connect to destination; retrying`), 1, waitFor)
-		echoServerAt(t, svcAddr, "late\n")
+		echoServerOn(t, svc.up(t), "late\n")
 		select {
 		case err := <-done:
 			if err != nil {
@@ -104,9 +102,8 @@ func TestRelayCutMidTransfer(t *testing.T) {
 				dstArgs = extra
 			}
 			dst := startDestination(t, dstEP, tun.DestinationAccessToken, "BULK="+svc, dstArgs...)
-			port := itoa(freePort(t))
-			src, _ := startSource(t, srcEP, tun.SourceAccessToken, append([]string{"-s", "BULK=" + port}, extra...)...)
-			addr := "127.0.0.1:" + port
+			src, addrs := startSource(t, srcEP, tun.SourceAccessToken, osPorts(extra...)...)
+			addr := addrs["BULK"]
 			cutProxy := map[string]*proc{"source": src, "destination": dst}[side]
 
 			// A transfer in both directions, cut once data flows.

@@ -18,30 +18,34 @@ import (
 	"github.com/adit-project/adit/internal/looptest"
 )
 
-// tcpServer listens on 127.0.0.1 (port 0, or the given address) and runs
-// handle for every connection until the test ends.
-func tcpServer(t *testing.T, addr string, handle func(net.Conn)) net.Listener {
+// tcpServer listens on 127.0.0.1 port 0 and runs handle for every
+// connection until the test ends.
+func tcpServer(t *testing.T, handle func(net.Conn)) net.Listener {
 	t.Helper()
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
-	return looptest.Serve(t, "tcp", addr, handle)
+	return looptest.Serve(t, "tcp", "127.0.0.1:0", handle)
 }
 
 // echoServer greets every connection with greeting, then echoes.
 func echoServer(t *testing.T, greeting string) string {
-	return echoServerAt(t, "", greeting)
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return echoServerOn(t, ln, greeting)
 }
 
-func echoServerAt(t *testing.T, addr, greeting string) string {
+// echoServerOn is echoServer on ln (see downService.up).
+func echoServerOn(t *testing.T, ln net.Listener, greeting string) string {
 	t.Helper()
-	return tcpServer(t, addr, func(c net.Conn) {
+	looptest.ServeListener(t, ln, func(c net.Conn) {
 		c.SetDeadline(time.Now().Add(5 * time.Minute))
 		if _, err := io.WriteString(c, greeting); err != nil {
 			return
 		}
 		io.Copy(c, c)
-	}).Addr().String()
+	})
+	return ln.Addr().String()
 }
 
 // newRand returns a fast random stream (AES-CTR keyed from crypto/rand:
@@ -109,7 +113,7 @@ func echoRoundTrip(addr, greeting string, size int64, timeout time.Duration) err
 // what it sent, so each direction is verified on its own.
 func checksumServer(t *testing.T) string {
 	t.Helper()
-	return tcpServer(t, "", func(c net.Conn) {
+	return tcpServer(t, func(c net.Conn) {
 		c.SetDeadline(time.Now().Add(10 * time.Minute))
 		var hdr [16]byte
 		if _, err := io.ReadFull(c, hdr[:]); err != nil {
@@ -172,17 +176,6 @@ func checksumExchange(addr string, up, down int64, timeout time.Duration) error 
 		errs = append(errs, fmt.Errorf("SHA-256 of the %d bytes received differs from what the service sent", down))
 	}
 	return errors.Join(errs...)
-}
-
-// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 func portOf(addr string) string {

@@ -10,10 +10,11 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/adit-project/adit/internal/looptest"
 )
 
 const sshdPath = "/usr/sbin/sshd"
@@ -51,7 +52,10 @@ type sshServer struct {
 	dir     string
 }
 
-// startSSHD starts sshd with a temporary host key and authorized key.
+// startSSHD serves OpenSSH on a 127.0.0.1 port the OS chose, with a
+// temporary host key and authorized key: every connection to it is handed
+// to its own `sshd -i` (inetd mode), so no port is picked and passed to
+// sshd. sshd's log goes to the test log if the test fails.
 func startSSHD(t *testing.T) *sshServer {
 	t.Helper()
 	requireOpenSSH(t)
@@ -83,12 +87,9 @@ func startSSHD(t *testing.T) *sshServer {
 			t.Fatalf("create the sshd privilege-separation directory: %v", err)
 		}
 	}
-	port := itoa(freePort(t))
 	cfg := strings.Join([]string{
-		"Port " + port,
-		"ListenAddress 127.0.0.1",
 		"HostKey " + hostKey,
-		"PidFile " + filepath.Join(dir, "sshd.pid"),
+		"PidFile none",
 		"AuthorizedKeysFile " + authKeys,
 		"StrictModes no",
 		"UsePAM no",
@@ -108,9 +109,12 @@ func startSSHD(t *testing.T) *sshServer {
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	sshd := startProc(t, "sshd", sshdPath, nil, "-D", "-e", "-f", cfgFile)
-	sshd.waitMatches(t, regexp.MustCompile(`Server listening on 127\.0\.0\.1 port `+port), 1, waitFor)
-	return &sshServer{port: port, userKey: userKey, user: me.Username, dir: dir}
+	// sshd -t checks the configuration once, so a bad one fails here.
+	run(sshdPath, "-t", "-f", cfgFile)
+	ln := looptest.ServeInetd(t, "sshd", func(ctx context.Context) *exec.Cmd {
+		return exec.CommandContext(ctx, sshdPath, "-i", "-e", "-f", cfgFile)
+	})
+	return &sshServer{port: portOf(ln.Addr().String()), userKey: userKey, user: me.Username, dir: dir}
 }
 
 // run runs ssh to 127.0.0.1:port (a source proxy's port) with command and
@@ -141,8 +145,8 @@ func TestOpenSSH(t *testing.T) {
 	t.Parallel()
 	sshd := startSSHD(t)
 	in := startTunneld(t)
-	srcPort := itoa(freePort(t))
-	pair(t, in, []string{"SSH"}, "SSH=127.0.0.1:"+sshd.port, "-s", "SSH="+srcPort)
+	_, _, _, addrs := pair(t, in, []string{"SSH"}, "SSH=127.0.0.1:"+sshd.port, osPorts()...)
+	srcPort := portOf(addrs["SSH"])
 	if out := sshd.run(t, srcPort, nil, "echo", "ok"); out != "ok" {
 		t.Fatalf("ssh ... echo ok printed %q, want ok", out)
 	}

@@ -46,7 +46,7 @@ func TestTLS(t *testing.T) {
 			echo := echoServer(t, "tls\n")
 			tun := in.OpenTunnel(t, "SSH")
 			startDestination(t, endpoint, tun.DestinationAccessToken, "SSH="+echo, tc.trust...)
-			_, addrs := startSource(t, endpoint, tun.SourceAccessToken, append([]string{"-s", "SSH=" + itoa(freePort(t))}, tc.trust...)...)
+			_, addrs := startSource(t, endpoint, tun.SourceAccessToken, osPorts(tc.trust...)...)
 			if err := echoRoundTrip(addrs["SSH"], "tls\n", 1<<20, 30*time.Second); err != nil {
 				t.Fatal(err)
 			}
@@ -54,7 +54,7 @@ func TestTLS(t *testing.T) {
 	}
 	t.Run("untrusted", func(t *testing.T) {
 		tun := in.OpenTunnel(t, "SSH")
-		p := lp(t, "source localproxy (no CA)", "-e", "127.0.0.1:"+port, "-t", tun.SourceAccessToken, "-s", "SSH="+itoa(freePort(t)))
+		p := lp(t, "source localproxy (no CA)", "-e", "127.0.0.1:"+port, "-t", tun.SourceAccessToken, "-m", "src")
 		m := p.waitMatches(t, regexp.MustCompile(`level=WARN .*(x509|certificate)`), 1, waitFor)
 		t.Logf("proxy without the CA: %s", m[0])
 		if p.count(reConnected) != 0 {

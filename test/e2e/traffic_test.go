@@ -16,12 +16,17 @@ func TestEcho(t *testing.T) {
 	t.Parallel()
 	in := startTunneld(t)
 	echo := echoServer(t, "hello from the device\n")
-	port := freePort(t)
-	_, _, _, addrs := pair(t, in, []string{"SSH"}, "SSH="+echo, "-s", "SSH="+itoa(port))
-	if want := "127.0.0.1:" + itoa(port); addrs["SSH"] != want && addrs["SSH"] != "[::1]:"+itoa(port) {
+	tun := in.OpenTunnel(t, "SSH")
+	startDestination(t, wsEndpoint(in), tun.DestinationAccessToken, "SSH="+echo)
+	var port string
+	_, addrs := startSourceOnPorts(t, wsEndpoint(in), tun.SourceAccessToken, 1, func(ports []string) []string {
+		port = ports[0]
+		return []string{"-s", "SSH=" + port}
+	})
+	if want := "127.0.0.1:" + port; addrs["SSH"] != want && addrs["SSH"] != "[::1]:"+port {
 		t.Fatalf("source listens on %v, want SSH at %s", addrs, want)
 	}
-	addr := "127.0.0.1:" + itoa(port)
+	addr := "127.0.0.1:" + port
 	for i := range 3 {
 		if err := echoRoundTrip(addr, "hello from the device\n", 64<<10, 20*time.Second); err != nil {
 			t.Fatalf("connection %d: %v", i, err)
@@ -44,7 +49,7 @@ func TestParallelConnections(t *testing.T) {
 	t.Parallel()
 	in := startTunneld(t)
 	svc := checksumServer(t)
-	_, _, _, addrs := pair(t, in, []string{"BULK"}, "BULK="+svc, "-s", "BULK="+itoa(freePort(t)))
+	_, _, _, addrs := pair(t, in, []string{"BULK"}, "BULK="+svc, osPorts()...)
 	const conns = 64
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -80,7 +85,7 @@ func TestLargeTransfer(t *testing.T) {
 	}
 	_, in := startTunneldProc(t, "", sigv4.GenerateKey("admin"))
 	svc := checksumServer(t)
-	_, _, _, addrs := pair(t, in, []string{"BULK"}, "BULK="+svc, "-s", "BULK="+itoa(freePort(t)))
+	_, _, _, addrs := pair(t, in, []string{"BULK"}, "BULK="+svc, osPorts()...)
 	start := time.Now()
 	if err := checksumExchange(addrs["BULK"], size, 0, 5*time.Minute); err != nil {
 		t.Fatalf("%d MiB transfer: %v", size>>20, err)
@@ -99,16 +104,24 @@ func TestSeveralServices(t *testing.T) {
 	for _, mode := range []string{"explicit_ports", "assigned_ports"} {
 		t.Run(mode, func(t *testing.T) {
 			in := startTunneld(t)
-			var dst, src []string
+			var dst []string
 			for _, id := range ids {
 				dst = append(dst, id+"="+echoServer(t, "service "+id+"\n"))
-				src = append(src, id+"="+itoa(freePort(t)))
 			}
-			args := []string{"-s", strings.Join(src, ",")}
+			tun := in.OpenTunnel(t, ids...)
+			startDestination(t, wsEndpoint(in), tun.DestinationAccessToken, strings.Join(dst, ","))
+			var addrs map[string]string
 			if mode == "assigned_ports" {
-				args = []string{"-m", "src"}
+				_, addrs = startSource(t, wsEndpoint(in), tun.SourceAccessToken, osPorts()...)
+			} else {
+				_, addrs = startSourceOnPorts(t, wsEndpoint(in), tun.SourceAccessToken, len(ids), func(ports []string) []string {
+					src := make([]string, len(ids))
+					for i, id := range ids {
+						src[i] = id + "=" + ports[i]
+					}
+					return []string{"-s", strings.Join(src, ",")}
+				})
 			}
-			_, _, _, addrs := pair(t, in, ids, strings.Join(dst, ","), args...)
 			if len(addrs) != len(ids) {
 				t.Fatalf("source listens on %v, want one port for each of %v", addrs, ids)
 			}

@@ -138,12 +138,12 @@ func TestTunnelctlPortForward(t *testing.T) {
 	in := servertest.Start(t, server.Config{MQTTListen: "127.0.0.1:0"})
 	echo := echoServer(t, "echo here\n")
 	startAgent(t, in, "robot-pf", "ECHO="+echo)
-	port := itoa(freePort(t))
+	// LOCALPORT 0: the OS chooses the port and tunnelctl prints it.
 	pf := startProc(t, "tunnelctl port-forward", tunnelctl(t), in.Env(t),
-		"--endpoint-url", in.URL, "port-forward", "robot-pf", "ECHO", port)
-	pf.waitMatches(t, regexp.MustCompile(`forwarding 127\.0\.0\.1:`+port+` to ECHO on thing robot-pf`), 1, waitFor)
+		"--endpoint-url", in.URL, "port-forward", "robot-pf", "ECHO", "0")
+	addr := pf.waitMatches(t, regexp.MustCompile(`forwarding (127\.0\.0\.1:[1-9][0-9]*) to ECHO on thing robot-pf`), 1, waitFor)[1]
 	for range 2 {
-		if err := echoRoundTrip("127.0.0.1:"+port, "echo here\n", 128<<10, waitFor); err != nil {
+		if err := echoRoundTrip(addr, "echo here\n", 128<<10, waitFor); err != nil {
 			t.Fatalf("echo through tunnelctl port-forward: %v", err)
 		}
 	}
