@@ -123,19 +123,21 @@ func (n *Node) Start(ctx context.Context, r Relay, id, advertise string) error {
 	return nil
 }
 
-// checkBrokers refuses an embedded broker beside other live nodes, and
-// any node beside one with an embedded broker.
+// checkBrokers refuses an embedded MQTT broker beside another live node
+// that runs one too (devices subscribed to one would never hear the
+// other), and warns when only one of them does.
 func (n *Node) checkBrokers(ctx context.Context) error {
 	nodes, err := n.cfg.Store.Nodes(ctx)
 	if err != nil {
 		return fmt.Errorf("cluster: list nodes: %w", err)
 	}
 	for _, o := range nodes {
-		if o.ID == n.cfg.NodeID {
-			continue
-		}
-		if n.cfg.EmbeddedBroker || o.EmbeddedBroker {
-			return fmt.Errorf("cluster: node %q (%s) is already running on this database; several nodes need one external MQTT broker (--mqtt-url) instead of embedded ones", o.ID, o.Addr)
+		switch {
+		case o.ID == n.cfg.NodeID:
+		case n.cfg.EmbeddedBroker && o.EmbeddedBroker:
+			return fmt.Errorf("cluster: node %q (%s) already runs an embedded MQTT broker on this database; several nodes need one external broker (--mqtt-url)", o.ID, o.Addr)
+		case n.cfg.EmbeddedBroker || o.EmbeddedBroker:
+			n.log.Warn("a node of this cluster runs an embedded MQTT broker: devices connected to it do not hear notifications sent by other nodes; use one external broker (--mqtt-url)", "other_node", o.ID)
 		}
 	}
 	return nil
