@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -201,4 +202,29 @@ func upgradeStatus(t *testing.T, addr, token string) int {
 		return 0
 	}
 	return resp.StatusCode
+}
+
+// TestClusterRefusesTwoEmbeddedBrokers: a second node with an embedded
+// MQTT broker on the same database refuses to start, saying why.
+func TestClusterRefusesTwoEmbeddedBrokers(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, 1, "--mqtt-listen", "127.0.0.1:0")
+	args := append([]string{}, c.nodes[0].args...)
+	for i, a := range args {
+		if a == "node1" {
+			args[i] = "node2"
+		}
+	}
+	for i := range args {
+		if args[i] == "--data-dir" {
+			args[i+1] = t.TempDir()
+		}
+	}
+	p := startProc(t, "node2", tunneld(t), nil, args...)
+	if code := p.waitExit(t, waitFor); code == 0 {
+		t.Fatalf("a second node with an embedded broker started; output:\n%s", p.output())
+	}
+	if !strings.Contains(p.output(), "already runs an embedded MQTT broker") {
+		t.Errorf("the refusal does not say why; output:\n%s", p.output())
+	}
 }
