@@ -33,11 +33,13 @@ func (n *Node) Forward(ctx context.Context, w http.ResponseWriter, r *http.Reque
 	}
 	up, err := n.dial(ctx, h.Owner)
 	if err != nil {
+		n.forwards[forwardUnreachable].Add(1)
 		return fmt.Errorf("%w: %v", relay.ErrOwnerUnreachable, err)
 	}
 	resp, br, err := n.handshake(up, r, h)
 	if err != nil {
 		up.Close()
+		n.forwards[forwardUnreachable].Add(1)
 		return fmt.Errorf("%w: %v", relay.ErrOwnerUnreachable, err)
 	}
 	if resp.StatusCode == http.StatusMisdirectedRequest {
@@ -45,10 +47,12 @@ func (n *Node) Forward(ctx context.Context, w http.ResponseWriter, r *http.Reque
 		return relay.ErrNotOwner
 	}
 	if resp.StatusCode != http.StatusSwitchingProtocols {
+		n.forwards[forwardRefused].Add(1)
 		defer up.Close()
 		passRefusal(w, resp)
 		return nil
 	}
+	n.forwards[forwardAccepted].Add(1)
 	client, cbr, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		up.Close()

@@ -60,10 +60,11 @@ type Config struct {
 // Node is this process's membership of the cluster. It implements
 // relay.Cluster.
 type Node struct {
-	cfg     Config
-	log     *slog.Logger
-	relay   Relay
-	spliced atomic.Int64 // forwarded connections being copied
+	cfg      Config
+	log      *slog.Logger
+	relay    Relay
+	spliced  atomic.Int64 // forwarded connections being copied
+	forwards [len(forwardResults)]atomic.Uint64
 
 	stop context.CancelFunc
 	wg   sync.WaitGroup
@@ -160,6 +161,3 @@ func (n *Node) Stop(ctx context.Context) error {
 	})
 	return err
 }
-
-// Forwarding returns the number of forwarded connections being copied.
-func (n *Node) Forwarding() int64 { return n.spliced.Load() }

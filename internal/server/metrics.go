@@ -41,6 +41,9 @@ func (s *Server) instrument() error {
 // component's counters at scrape time.
 func (s *Server) registerMetrics() error {
 	cs := append([]prometheus.Collector{s.relay.Collector(), gateCollector{s}}, s.audit.Collectors()...)
+	if s.node != nil {
+		cs = append(cs, s.node.Collector())
+	}
 	if s.mq.pub != nil {
 		cs = append(cs, s.mq.pub.Collectors()...)
 		if s.cfg.mqttEmbedded() {

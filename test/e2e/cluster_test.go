@@ -3,8 +3,10 @@ package e2e
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -44,6 +46,28 @@ func (c *cluster) waitStates(t *testing.T, addr, id, want string, timeout time.D
 	}
 }
 
+// metric returns the value of one series in node addr's /metrics.
+func (c *cluster) metric(t *testing.T, addr, series string) float64 {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, series+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s: %q", series, l)
+			}
+			return f
+		}
+	}
+	t.Fatalf("%s not in /metrics of %s", series, addr)
+	return 0
+}
+
 // TestClusterPeersMeetAcrossNodes: a tunnel's destination connects to one
 // node and its source to another; the second node forwards its peer to
 // the first, and traffic flows in every protocol pairing. A third node
@@ -72,6 +96,9 @@ func TestClusterPeersMeetAcrossNodes(t *testing.T) {
 				}
 			}
 		})
+	}
+	if got := c.metric(t, n2, `adit_cluster_forwards_total{result="accepted"}`); got < 3 {
+		t.Errorf("node2 forwarded %v peers to their owner, want at least 3 (one per pairing)", got)
 	}
 	t.Run("256MiB_through_the_load_balancer", func(t *testing.T) {
 		svc := checksumServer(t)
