@@ -73,7 +73,7 @@ func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.NodeID, "node-id", "", "this node's name in a cluster (several tunneld on one PostgreSQL); default HOSTNAME-PORT")
 	fs.StringVar(&c.ClusterAdvertise, "cluster-advertise", "", "HOST:PORT other nodes reach this node's data plane on (default: the bound listen address)")
 	fs.StringVar(&c.ClusterSecret, "cluster-secret", "", "shared secret (16+ bytes, the same on every node) that authenticates peers forwarded between nodes (prefer TUNNELD_CLUSTER_SECRET)")
-	fs.StringVar(&c.ClusterCA, "cluster-ca", "", "CA bundle (PEM) that verifies other nodes' TLS certificates (default: not verified; the secret authenticates them)")
+	fs.StringVar(&c.ClusterCA, "cluster-ca", "", "CA bundle (PEM) for mutual TLS between nodes: verifies their certificates, and forwarded peers must come with a client certificate it signed (default: not verified; the secret authenticates nodes)")
 	fs.DurationVar(&c.ClusterLease, "cluster-lease", 3*time.Second, "how long a node that stops heartbeating keeps its tunnels before a live node takes them over")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")

@@ -56,6 +56,7 @@ var (
 	errBadSignature = errors.New("forwarded upgrade with a bad signature")
 	errStaleGrant   = errors.New("forwarded upgrade with a stale or future grant")
 	errGrantMisfit  = errors.New("forwarded grant does not match the request's token or mode")
+	errNoClientCert = errors.New("forwarded upgrade without a verified client certificate (--cluster-ca)")
 )
 
 // verify checks r's grant. ok is false when r carries no grant.

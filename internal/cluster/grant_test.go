@@ -1,12 +1,15 @@
 package cluster
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"net/http"
 	"testing"
 	"time"
 
+	"github.com/adit-project/adit/internal/relay"
 	"github.com/adit-project/adit/internal/tunnel"
 )
 
@@ -75,4 +78,29 @@ func TestVerifyGrant(t *testing.T) {
 			t.Fatalf("plain request: ok=%v err=%v", ok, err)
 		}
 	})
+}
+
+// TestForwardedNeedsClientCertWithMutualTLS: with RequireClientCert, a
+// correctly signed grant is still refused unless it came over TLS with a
+// verified client certificate.
+func TestForwardedNeedsClientCertWithMutualTLS(t *testing.T) {
+	secret := []byte("0123456789abcdef-secret")
+	now := time.Now()
+	tok := tunnel.HashToken("adt1.token")
+	g := grant{TunnelID: "t-1", Mode: "source", Issued: now.UnixMilli(), Token: hex.EncodeToString(tok[:])}
+	n := &Node{cfg: Config{Secret: secret, RequireClientCert: true, Now: func() time.Time { return now }}}
+	h := relay.Handoff{Mode: tunnel.ModeSource, Token: tok}
+
+	r := signedRequest(secret, g)
+	if _, _, ok, err := n.Forwarded(r, h); !ok || !errors.Is(err, errNoClientCert) {
+		t.Fatalf("plain request: ok=%v err=%v, want %v", ok, err, errNoClientCert)
+	}
+	r.TLS = &tls.ConnectionState{} // TLS, but no verified chain
+	if _, _, _, err := n.Forwarded(r, h); !errors.Is(err, errNoClientCert) {
+		t.Fatalf("TLS without a client certificate: err=%v, want %v", err, errNoClientCert)
+	}
+	r.TLS = &tls.ConnectionState{VerifiedChains: [][]*x509.Certificate{{{}}}}
+	if rg, _, ok, err := n.Forwarded(r, h); !ok || err != nil || rg.TunnelID != "t-1" {
+		t.Fatalf("verified client certificate: grant %+v ok=%v err=%v", rg, ok, err)
+	}
 }

@@ -41,6 +41,10 @@ type Config struct {
 	// DialTLS, when set, is used to reach other nodes (their listeners
 	// speak TLS).
 	DialTLS *tls.Config
+	// RequireClientCert: a forwarded upgrade must also arrive over TLS
+	// with a client certificate the listener verified (mutual TLS between
+	// nodes, beside the secret).
+	RequireClientCert bool
 	// Store is the shared store; Tunnels reads tunnels from it.
 	Store   store.Cluster
 	Tunnels store.Store

@@ -32,5 +32,8 @@ func (n *Node) Forwarded(r *http.Request, h relay.Handoff) (relay.Grant, string,
 	if !ok || err != nil {
 		return relay.Grant{}, "", ok, err
 	}
+	if n.cfg.RequireClientCert && (r.TLS == nil || len(r.TLS.VerifiedChains) == 0) {
+		return relay.Grant{}, "", true, errNoClientCert
+	}
 	return g.relayGrant(), g.Client, true, nil
 }

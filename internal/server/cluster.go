@@ -42,22 +42,33 @@ func (s *Server) buildCluster() error {
 		return nil
 	}
 	var dialTLS *tls.Config
+	mutual := false
 	if s.tls != nil {
 		var err error
 		if dialTLS, err = clusterDialTLS(s.cfg.ClusterCA); err != nil {
 			return err
 		}
+		if s.cfg.ClusterCA != "" {
+			// Mutual TLS between nodes: each presents its own certificate,
+			// and a forwarded upgrade must come with one the CA signed.
+			// Other clients are asked for none they must give.
+			dialTLS.Certificates = s.tls.Certificates
+			s.tls.ClientAuth = tls.VerifyClientCertIfGiven
+			s.tls.ClientCAs = dialTLS.RootCAs
+			mutual = true
+		}
 	}
 	node, err := cluster.New(cluster.Config{
-		NodeID:         s.cfg.NodeID,
-		Advertise:      s.cfg.ClusterAdvertise,
-		Secret:         []byte(s.cfg.ClusterSecret),
-		DialTLS:        dialTLS,
-		Store:          cs,
-		Tunnels:        s.store,
-		EmbeddedBroker: s.cfg.mqttEmbedded(),
-		Lease:          s.cfg.ClusterLease,
-		Logger:         s.log.With("component", "cluster"),
+		NodeID:            s.cfg.NodeID,
+		Advertise:         s.cfg.ClusterAdvertise,
+		Secret:            []byte(s.cfg.ClusterSecret),
+		DialTLS:           dialTLS,
+		Store:             cs,
+		Tunnels:           s.store,
+		EmbeddedBroker:    s.cfg.mqttEmbedded(),
+		RequireClientCert: mutual,
+		Lease:             s.cfg.ClusterLease,
+		Logger:            s.log.With("component", "cluster"),
 	})
 	if err != nil {
 		return err
@@ -71,6 +82,8 @@ func (s *Server) buildCluster() error {
 
 // clusterDialTLS verifies other nodes with the CA bundle in caFile, or
 // not at all when it is empty (the cluster secret authenticates them).
+// With a CA, nodes also authenticate each other by certificate (see
+// buildCluster).
 func clusterDialTLS(caFile string) (*tls.Config, error) {
 	if caFile == "" {
 		return &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: true}, nil

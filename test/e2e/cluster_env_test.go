@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net"
 	"net/http"
@@ -32,6 +34,9 @@ type cluster struct {
 	creds string
 	nodes []*node
 	lb    string // HAProxy's address
+
+	scheme string       // of the API: http, or https after useTLS
+	client *http.Client // for the API and /metrics
 }
 
 // node is one tunneld process of a cluster.
@@ -52,7 +57,7 @@ func startCluster(t *testing.T, n int, extra ...string) *cluster {
 		}
 		t.Skip("haproxy is not installed")
 	}
-	c := &cluster{pg: pgtest.Start(t)}
+	c := &cluster{pg: pgtest.Start(t), scheme: "http", client: &http.Client{Timeout: 30 * time.Second}}
 	c.dbURL = c.pg.NewDatabase(t)
 	c.key = sigv4.Key{AccessKeyID: "AKIDCLUSTERTEST0001", SecretAccessKey: "cluster-test-secret-key"}
 	c.creds = filepath.Join(t.TempDir(), "credentials")
@@ -95,7 +100,22 @@ func (c *cluster) addrs() []string {
 // call sends one API operation to addr (a node or the load balancer).
 func (c *cluster) call(t *testing.T, addr, op string, req, out any) (int, string) {
 	t.Helper()
-	return servertest.Call(t, &http.Client{Timeout: 30 * time.Second}, "http://"+addr, c.key, "us-east-1", op, req, out)
+	return servertest.Call(t, c.client, c.scheme+"://"+addr, c.key, "us-east-1", op, req, out)
+}
+
+// useTLS makes the cluster's API calls use HTTPS, trusting caFile.
+func (c *cluster) useTLS(t *testing.T, caFile string) {
+	t.Helper()
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		t.Fatalf("no certificate in %s", caFile)
+	}
+	c.scheme = "https"
+	c.client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 }
 
 // mustCall is call that fails the test on an error response.

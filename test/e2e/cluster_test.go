@@ -49,7 +49,7 @@ func (c *cluster) waitStates(t *testing.T, addr, id, want string, timeout time.D
 // metric returns the value of one series in node addr's /metrics.
 func (c *cluster) metric(t *testing.T, addr, series string) float64 {
 	t.Helper()
-	resp, err := http.Get("http://" + addr + "/metrics")
+	resp, err := c.client.Get(c.scheme + "://" + addr + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
