@@ -59,6 +59,23 @@ CREATE FUNCTION adit_stripe(id text) RETURNS smallint
 	LANGUAGE sql IMMUTABLE PARALLEL SAFE
 	RETURN (hashtext(id) & 63)::smallint;
 
+-- adit_open_count takes the quota's transaction advisory lock (lock 1:
+-- shared, 2: exclusive; 0: none) and then counts the open tunnels. Being a
+-- volatile PL/pgSQL function, its count runs with a snapshot taken after
+-- the lock was granted, even inside one larger statement.
+CREATE FUNCTION adit_open_count(lock integer) RETURNS bigint LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+	IF lock = 1 THEN
+		PERFORM pg_advisory_xact_lock_shared(7017850066287198210); -- 0x61646974_00000002
+	ELSIF lock = 2 THEN
+		PERFORM pg_advisory_xact_lock(7017850066287198210);
+	ELSE
+		RETURN 0;
+	END IF;
+	RETURN (SELECT coalesce(sum(n), 0) FROM open_counts);
+END;
+$$;
+
 -- Cluster membership: a node is alive while lease_until (the database's
 -- clock) is in the future.
 CREATE TABLE nodes (
