@@ -57,7 +57,7 @@ INSERT INTO open_counts (stripe, n) SELECT s, 0 FROM generate_series(0, 63) AS s
 
 CREATE FUNCTION adit_stripe(id text) RETURNS smallint
 	LANGUAGE sql IMMUTABLE PARALLEL SAFE
-	RETURN (hashtext(id) & 63)::smallint;
+	AS $$ SELECT (hashtext(id) & 63)::smallint $$;
 
 -- adit_open_count takes the quota's transaction advisory lock (lock 1:
 -- shared, 2: exclusive; 0: none) and then counts the open tunnels. Being a
