@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/adit-project/adit/internal/store"
@@ -66,6 +68,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		pc.MaxConns = DefaultMaxConns
 	}
 	pc.ConnConfig.RuntimeParams["application_name"] = "tunneld"
+	// At a call's deadline, ask the server to cancel the statement (so a
+	// statement waiting for a lock does not commit later, unseen), and
+	// drop the connection if it does not answer within a second.
+	pc.ConnConfig.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: time.Second}
+	}
 	s := &Store{timeout: cfg.QueryTimeout, log: cfg.Logger, retries: int(pc.MaxConns)}
 	if s.timeout <= 0 {
 		s.timeout = DefaultQueryTimeout
@@ -114,11 +122,18 @@ func (s *Store) deadline(ctx context.Context) (context.Context, context.CancelFu
 // again, up to s.retries times. fn must be safe to repeat after such a
 // failure: its statements before the failing one must not have committed.
 func (s *Store) do(ctx context.Context, fn func(ctx context.Context) error) error {
-	ctx, cancel := s.deadline(ctx)
+	dctx, cancel := s.deadline(ctx)
 	defer cancel()
 	for i := 0; ; i++ {
-		err := fn(ctx)
-		if err == nil || i >= s.retries || ctx.Err() != nil || !staleConn(err) {
+		err := fn(dctx)
+		switch {
+		case err == nil:
+			return nil
+		case ctx.Err() == nil && errors.Is(dctx.Err(), context.DeadlineExceeded):
+			// The server may answer a cancelled statement with its own
+			// error; report the deadline, which is what happened.
+			return fmt.Errorf("no answer within %v: %w (%w)", s.timeout, context.DeadlineExceeded, err)
+		case i >= s.retries || dctx.Err() != nil || !staleConn(err):
 			return err
 		}
 	}
