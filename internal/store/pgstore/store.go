@@ -58,7 +58,10 @@ var (
 )
 
 // Open connects to the database, applies any pending schema migrations and
-// returns the Store. Close it when done.
+// returns the Store. Each connection attempt is bounded by the query
+// timeout (unless the URL sets connect_timeout); ctx bounds Open as a
+// whole, including the wait for another node that is migrating. Close
+// the Store when done.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
 	pc, err := pgxpool.ParseConfig(cfg.URL)
 	if err != nil {
@@ -67,7 +70,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if !strings.Contains(cfg.URL, "pool_max_conns") {
 		pc.MaxConns = DefaultMaxConns
 	}
-	pc.ConnConfig.RuntimeParams["application_name"] = "tunneld"
+	if _, ok := pc.ConnConfig.RuntimeParams["application_name"]; !ok {
+		pc.ConnConfig.RuntimeParams["application_name"] = "tunneld"
+	}
 	// At a call's deadline, ask the server to cancel the statement (so a
 	// statement waiting for a lock does not commit later, unseen), and
 	// drop the connection if it does not answer within a second.
@@ -80,6 +85,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	if pc.ConnConfig.ConnectTimeout == 0 { // the URL's connect_timeout wins
+		pc.ConnConfig.ConnectTimeout = s.timeout
 	}
 	if s.pool, err = pgxpool.NewWithConfig(ctx, pc); err != nil {
 		return nil, fmt.Errorf("open postgres store: %w", err)
@@ -105,7 +113,8 @@ func (s *Store) init(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the pool, waiting for connections in use to be returned.
+// Close closes the pool, waiting for connections in use to be returned. It
+// does not stop Watch: end Watch's context first.
 func (s *Store) Close() error {
 	s.pool.Close()
 	return nil
