@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/adit-project/adit/internal/pgtest"
 	"github.com/adit-project/adit/internal/sigv4"
@@ -50,6 +51,22 @@ func TestTunneldOnPostgreSQL(t *testing.T) {
 	listed := awsCLI(t, one.URL, key, "list-tunnels", "--thing-name", "dev1")
 	if list, _ := listed["tunnelSummaries"].([]any); len(list) != 1 {
 		t.Errorf("list-tunnels --thing-name dev1 = %v, want the one tunnel", listed)
+	}
+
+	// The data plane authenticates through the shared store too: proxies
+	// on node one relay bytes, and node two sees them connected.
+	svc := checksumServer(t)
+	port := itoa(freePort(t))
+	tun, _, _, _ := pair(t, one, []string{"SSH"}, "SSH="+svc, "-s", "SSH="+port)
+	if err := checksumExchange("127.0.0.1:"+port, 1<<20, 1<<20, 30*time.Second); err != nil {
+		t.Fatalf("through a tunnel on PostgreSQL: %v", err)
+	}
+	described = awsCLI(t, twoURL, key, "describe-tunnel", "--tunnel-id", tun.TunnelID)
+	tn, _ = described["tunnel"].(map[string]any)
+	for _, side := range []string{"sourceConnectionState", "destinationConnectionState"} {
+		if st, _ := tn[side].(map[string]any); st["status"] != "CONNECTED" {
+			t.Errorf("describe-tunnel through node two: %s = %v, want CONNECTED", side, tn[side])
+		}
 	}
 }
 
