@@ -16,12 +16,12 @@
 // # Atomicity across nodes
 //
 // Each operation is one statement or one transaction at READ COMMITTED;
-// the hot ones (CreateTunnel, Tunnel, CloseTunnel, SetConnState,
-// TagTunnel) are one statement, one round trip. ClaimToken locks the token
-// row (SELECT ... FOR UPDATE), so concurrent claims of one token from any
-// node have one winner; a claim that binds a client token also takes a
-// transaction advisory lock on that client token, so one client token is
-// bound once. The open-tunnel quota counts tunnels in open_counts, kept by
+// the hot ones (CreateTunnel, Tunnel, ClaimToken, CloseTunnel,
+// SetConnState, TagTunnel) take one round trip. ClaimToken's rules run in
+// the database (adit_claim_token) under the token's row lock (SELECT ...
+// FOR UPDATE), so concurrent claims of one token from any node have one
+// winner; a claim that binds a client token also takes a transaction
+// advisory lock on that client token, so one client token is bound once. The open-tunnel quota counts tunnels in open_counts, kept by
 // triggers and spread over 64 rows. A create takes the quota advisory lock
 // shared while the count is far below the quota (more than
 // max_connections below it: no more transactions than that can be in
