@@ -2,6 +2,11 @@ package pgtest
 
 import (
 	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -70,5 +75,33 @@ func TestRestartKeepsDataAndURL(t *testing.T) {
 	}
 	if err := query(t, url, `SELECT v FROM k`, &v); err != nil || v != "kept" {
 		t.Errorf("SELECT after restart = %q, %v; want kept, nil", v, err)
+	}
+}
+
+// TestReapsOrphans leaves a running server behind with a dead owner, as a
+// killed test binary would: the next New stops and removes it.
+func TestReapsOrphans(t *testing.T) {
+	orphan, err := New()
+	if err != nil {
+		reportMissing(t, err)
+	}
+	defer orphan.Stop()
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(orphan.Dir(), ownerFile), []byte(strconv.Itoa(dead.Process.Pid)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := Start(t)
+	if _, err := os.Stat(orphan.Dir()); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("orphan's directory after New() = %v, want removed", err)
+	}
+	var one int
+	if err := query(t, orphan.URL(), `SELECT 1`, &one); err == nil {
+		t.Errorf("the orphan server still answers after New()")
+	}
+	if err := query(t, s.URL(), `SELECT 1`, &one); err != nil {
+		t.Errorf("the new server: %v", err)
 	}
 }

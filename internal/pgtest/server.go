@@ -63,6 +63,7 @@ func New() (*Server, error) {
 	if _, err := os.Stat(filepath.Join(BinDir, "initdb")); err != nil {
 		return nil, ErrMissing
 	}
+	reapOrphans()
 	dir, err := os.MkdirTemp("", "pgtest-")
 	if err != nil {
 		return nil, fmt.Errorf("pgtest: %w", err)
@@ -71,6 +72,10 @@ func New() (*Server, error) {
 	if err := s.init(); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
+	}
+	if err := s.writeOwner(); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("pgtest: %w", err)
 	}
 	if err := s.Up(); err != nil {
 		os.RemoveAll(dir)

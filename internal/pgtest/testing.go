@@ -35,9 +35,14 @@ var shared struct {
 	err  error
 }
 
-// Main runs the tests of a package and stops the server Shared started,
-// if any, before exiting with the tests' status. Call it from TestMain.
-func Main(m *testing.M) {
+// Main runs the tests of a package with Run and exits with their status.
+// Call it from TestMain.
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Run runs the tests of a package, stops the server Shared started, if
+// any, and returns the exit status (for a TestMain that checks more
+// afterwards, such as leaked goroutines).
+func Run(m *testing.M) int {
 	code := m.Run()
 	if shared.s != nil {
 		if err := shared.s.Stop(); err != nil {
@@ -47,7 +52,7 @@ func Main(m *testing.M) {
 			}
 		}
 	}
-	os.Exit(code)
+	return code
 }
 
 // Shared returns the server shared by the tests of the package, starting

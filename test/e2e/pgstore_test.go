@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/adit-project/adit/internal/listenlog"
 	"github.com/adit-project/adit/internal/pgtest"
@@ -51,6 +52,21 @@ func TestTunneldOnPostgreSQL(t *testing.T) {
 	listed := awsCLI(t, one.URL, key, "list-tunnels", "--thing-name", "dev1")
 	if list, _ := listed["tunnelSummaries"].([]any); len(list) != 1 {
 		t.Errorf("list-tunnels --thing-name dev1 = %v, want the one tunnel", listed)
+	}
+
+	// The data plane authenticates through the shared store too: proxies
+	// on node one relay bytes, and node two sees them connected.
+	svc := checksumServer(t)
+	tun, _, _, addrs := pair(t, one, []string{"SSH"}, "SSH="+svc, osPorts()...)
+	if err := checksumExchange(addrs["SSH"], 1<<20, 1<<20, 30*time.Second); err != nil {
+		t.Fatalf("through a tunnel on PostgreSQL: %v", err)
+	}
+	described = awsCLI(t, twoURL, key, "describe-tunnel", "--tunnel-id", tun.TunnelID)
+	tn, _ = described["tunnel"].(map[string]any)
+	for _, side := range []string{"sourceConnectionState", "destinationConnectionState"} {
+		if st, _ := tn[side].(map[string]any); st["status"] != "CONNECTED" {
+			t.Errorf("describe-tunnel through node two: %s = %v, want CONNECTED", side, tn[side])
+		}
 	}
 }
 

@@ -220,3 +220,41 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 		t.Errorf("Open(database from a newer binary) = nil, want an error")
 	}
 }
+
+// TestExpireRaceAcrossStores expires the same due tunnels from two Store
+// values at once: each tunnel is expired by exactly one of them.
+func TestExpireRaceAcrossStores(t *testing.T) {
+	url := pgtest.Shared(t).NewDatabase(t)
+	stores := []*Store{mustOpen(t, url), mustOpen(t, url)}
+	const n = 200
+	for i := range n {
+		mustCreate(t, stores[0], fmt.Sprint("due-", i))
+	}
+	var (
+		wg  sync.WaitGroup
+		ids [2][]string
+	)
+	for i, s := range stores {
+		wg.Go(func() {
+			var err error
+			if ids[i], err = s.ExpireTunnels(t.Context(), t0.Add(24*time.Hour)); err != nil {
+				t.Errorf("ExpireTunnels() from store %d = %v, want nil", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	seen := map[string]int{}
+	for _, list := range ids {
+		for _, id := range list {
+			seen[id]++
+		}
+	}
+	for id, c := range seen {
+		if c != 1 {
+			t.Errorf("tunnel %s expired %d times, want once", id, c)
+		}
+	}
+	if len(seen) != n {
+		t.Errorf("two concurrent ExpireTunnels() expired %d tunnels, want %d", len(seen), n)
+	}
+}

@@ -15,17 +15,23 @@
 //
 // # Atomicity across nodes
 //
-// Each operation is one statement or one transaction at READ COMMITTED.
-// ClaimToken locks the token row (SELECT ... FOR UPDATE), so concurrent
-// claims of one token from any node have one winner; a claim that binds a
-// client token also takes a transaction-level advisory lock on that client
-// token, so one client token is bound once. The open-tunnel quota counts
-// tunnels in open_counts, kept by triggers and spread over 64 rows. A
-// create takes the quota advisory lock shared while the count is far below
-// the quota (more than max_connections below it: fewer transactions than
-// that can be in flight, so none can overshoot) and exclusive near it, so
-// creates run in parallel until the quota is nearly reached and exactly
-// one at a time after that.
+// Each operation is one statement or one transaction at READ COMMITTED;
+// the hot ones (CreateTunnel, Tunnel, ClaimToken, CloseTunnel,
+// SetConnState, TagTunnel) take one round trip. ClaimToken's rules run in
+// the database (adit_claim_token) under the token's row lock (SELECT ...
+// FOR UPDATE), so concurrent claims of one token from any node have one
+// winner; a claim that binds a client token also takes a transaction
+// advisory lock on that client token, so one client token is bound once.
+//
+// The open-tunnel quota counts tunnels in open_counts, kept by triggers
+// and spread over 64 rows. A create takes the quota advisory lock shared
+// while the count is far below the quota (more than max_connections below
+// it: no more transactions than that can be in flight, so none can
+// overshoot) and exclusive near it, so creates run in parallel until the
+// quota is nearly reached and one at a time after that.
+//
+// A call that fails on a pooled connection the database has closed (after
+// a restart) before sending anything is repeated on another connection.
 //
 // # Change notifications
 //

@@ -91,3 +91,23 @@ func TestIsUnavailable(t *testing.T) {
 		t.Errorf("IsUnavailable(wrapped ErrUnavailable) = false, want true")
 	}
 }
+
+// TestOpenWhileDownFails opens a Store while PostgreSQL is down: Open
+// fails with ErrUnavailable instead of waiting.
+func TestOpenWhileDownFails(t *testing.T) {
+	srv := pgtest.Start(t)
+	url := srv.NewDatabase(t)
+	if err := srv.Down(); err != nil {
+		t.Fatal(err)
+	}
+	err := within(t, "Open while PostgreSQL is down", func() error {
+		s, err := Open(t.Context(), Config{URL: url})
+		if err == nil {
+			s.Close()
+		}
+		return err
+	})
+	if !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("Open() while PostgreSQL is down = %v, want ErrUnavailable", err)
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/adit-project/adit/internal/store"
@@ -41,9 +43,10 @@ type Store struct {
 	pool    *pgxpool.Pool
 	timeout time.Duration
 	log     *slog.Logger
-	// margin is the database's max_connections: more transactions than
-	// that cannot be in flight, so a quota check that far below the quota
-	// needs no exclusive lock.
+	// margin is the database's max_connections plus
+	// max_prepared_transactions: more transactions than that cannot be in
+	// flight, so a quota check that far below the quota needs no exclusive
+	// lock.
 	margin int
 	// retries bounds how often do repeats a call that failed on stale
 	// pooled connections: the pool's size.
@@ -56,7 +59,10 @@ var (
 )
 
 // Open connects to the database, applies any pending schema migrations and
-// returns the Store. Close it when done.
+// returns the Store. Each connection attempt is bounded by the query
+// timeout (unless the URL sets connect_timeout); ctx bounds Open as a
+// whole, including the wait for another node that is migrating. Close
+// the Store when done.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
 	pc, err := pgxpool.ParseConfig(cfg.URL)
 	if err != nil {
@@ -65,13 +71,24 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if !strings.Contains(cfg.URL, "pool_max_conns") {
 		pc.MaxConns = DefaultMaxConns
 	}
-	pc.ConnConfig.RuntimeParams["application_name"] = "tunneld"
+	if _, ok := pc.ConnConfig.RuntimeParams["application_name"]; !ok {
+		pc.ConnConfig.RuntimeParams["application_name"] = "tunneld"
+	}
+	// At a call's deadline, ask the server to cancel the statement (so a
+	// statement waiting for a lock does not commit later, unseen), and
+	// drop the connection if it does not answer within a second.
+	pc.ConnConfig.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: time.Second}
+	}
 	s := &Store{timeout: cfg.QueryTimeout, log: cfg.Logger, retries: int(pc.MaxConns)}
 	if s.timeout <= 0 {
 		s.timeout = DefaultQueryTimeout
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	if pc.ConnConfig.ConnectTimeout == 0 { // the URL's connect_timeout wins
+		pc.ConnConfig.ConnectTimeout = s.timeout
 	}
 	if s.pool, err = pgxpool.NewWithConfig(ctx, pc); err != nil {
 		return nil, fmt.Errorf("open postgres store: %w", err)
@@ -83,13 +100,14 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	return s, nil
 }
 
-// init applies the migrations and reads max_connections.
+// init applies the migrations and reads the margin.
 func (s *Store) init(ctx context.Context) error {
 	if err := migrate(ctx, s.pool); err != nil {
 		return err
 	}
 	err := s.do(ctx, func(ctx context.Context) error {
-		return s.pool.QueryRow(ctx, `SELECT current_setting('max_connections')::int`).Scan(&s.margin)
+		return s.pool.QueryRow(ctx, `SELECT current_setting('max_connections')::int
+			+ current_setting('max_prepared_transactions')::int`).Scan(&s.margin)
 	})
 	if err != nil {
 		return fmt.Errorf("read max_connections: %w", err)
@@ -97,7 +115,8 @@ func (s *Store) init(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the pool, waiting for connections in use to be returned.
+// Close closes the pool, waiting for connections in use to be returned. It
+// does not stop Watch: end Watch's context first.
 func (s *Store) Close() error {
 	s.pool.Close()
 	return nil
@@ -114,11 +133,18 @@ func (s *Store) deadline(ctx context.Context) (context.Context, context.CancelFu
 // again, up to s.retries times. fn must be safe to repeat after such a
 // failure: its statements before the failing one must not have committed.
 func (s *Store) do(ctx context.Context, fn func(ctx context.Context) error) error {
-	ctx, cancel := s.deadline(ctx)
+	dctx, cancel := s.deadline(ctx)
 	defer cancel()
 	for i := 0; ; i++ {
-		err := fn(ctx)
-		if err == nil || i >= s.retries || ctx.Err() != nil || !staleConn(err) {
+		err := fn(dctx)
+		switch {
+		case err == nil:
+			return nil
+		case ctx.Err() == nil && errors.Is(dctx.Err(), context.DeadlineExceeded):
+			// The server may answer a cancelled statement with its own
+			// error; report the deadline, which is what happened.
+			return fmt.Errorf("no answer within %v: %w (%w)", s.timeout, context.DeadlineExceeded, err)
+		case i >= s.retries || dctx.Err() != nil || !staleConn(err):
 			return err
 		}
 	}

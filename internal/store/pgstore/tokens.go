@@ -2,7 +2,6 @@ package pgstore
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -94,20 +93,6 @@ func requireOpen(ctx context.Context, q querier, query, id string, at time.Time)
 		return fmt.Errorf("read tunnel state: %w", err)
 	case !open:
 		return store.ErrClosed
-	}
-	return nil
-}
-
-// clientTokenLock is the first key of the transaction advisory locks on
-// client tokens ("adit" in ASCII); the second is taken from the hash.
-const clientTokenLock int32 = 0x61646974
-
-// lockClientToken serialises the claims that bind one client token (and,
-// rarely, others whose hashes share 32 bits).
-func lockClientToken(ctx context.Context, tx pgx.Tx, hash []byte) error {
-	key := int32(binary.BigEndian.Uint32(hash))
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, clientTokenLock, key); err != nil {
-		return fmt.Errorf("lock client token: %w", err)
 	}
 	return nil
 }

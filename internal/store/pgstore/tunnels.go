@@ -13,56 +13,11 @@ import (
 )
 
 const (
-	insertTunnel = `INSERT INTO tunnels (id, arn, description, thing_name, services,
-		lifetime_minutes, created_at, last_updated_at, expires_at, closed_at,
-		src_connected, src_updated_at, dst_connected, dst_updated_at, tags)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, $11, $12, $13, $14)
-		ON CONFLICT (id) DO NOTHING`
 	insertTokens = `INSERT INTO tokens (hash, tunnel_id, mode)
 		SELECT h, $1, m FROM unnest($2::bytea[], $3::text[]) AS x (h, m)`
 	selectTunnel = `SELECT ` + tunnelColumnsTags + ` FROM tunnels t WHERE t.id = $1`
 	deleteTunnel = `DELETE FROM tunnels WHERE id = $1`
 )
-
-// CreateTunnel stores a new open tunnel with its tokens and tags in one
-// transaction, after the quota check (see the package documentation).
-func (s *Store) CreateTunnel(ctx context.Context, t tunnel.Tunnel, tokens []store.Token, maxOpen int) error {
-	if t.ID == "" || t.Status != tunnel.StatusOpen || !t.ClosedAt.IsZero() {
-		return fmt.Errorf("create tunnel %q: want a non-empty id, status OPEN and no ClosedAt", t.ID)
-	}
-	hashes, modes, err := tokenArrays(tokens)
-	if err != nil {
-		return fmt.Errorf("create tunnel %s: %w", t.ID, err)
-	}
-	insert := func(ctx context.Context, tx pgx.Tx) error { return insertNew(ctx, tx, t, hashes, modes) }
-	if maxOpen > 0 {
-		err = s.createWithQuota(ctx, maxOpen, insert)
-	} else {
-		err = s.inTx(ctx, insert)
-	}
-	return wrap("create tunnel "+t.ID, err)
-}
-
-// insertNew inserts tunnel t and its tokens, or fails with ErrExists.
-func insertNew(ctx context.Context, tx pgx.Tx, t tunnel.Tunnel, hashes [][]byte, modes []string) error {
-	tag, err := tx.Exec(ctx, insertTunnel, t.ID, t.ARN, t.Description, nullString(t.ThingName),
-		nullServices(t.Services), t.LifetimeMinutes, ms(t.CreatedAt), ms(t.LastUpdatedAt), ms(t.ExpiresAt),
-		t.Source.Connected, ms(t.Source.LastUpdatedAt), t.Destination.Connected,
-		ms(t.Destination.LastUpdatedAt), tagMap(t.Tags))
-	if err != nil {
-		return fmt.Errorf("insert tunnel: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return store.ErrExists
-	}
-	if len(hashes) == 0 {
-		return nil
-	}
-	if _, err := tx.Exec(ctx, insertTokens, t.ID, hashes, modes); err != nil {
-		return fmt.Errorf("insert tokens: %w", err)
-	}
-	return nil
-}
 
 // Tunnel returns the tunnel with that id, tags included, in one query.
 func (s *Store) Tunnel(ctx context.Context, id string) (tunnel.Tunnel, error) {

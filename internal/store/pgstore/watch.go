@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 
 	"github.com/adit-project/adit/internal/store"
 	"github.com/adit-project/adit/internal/tunnel"
@@ -77,6 +79,10 @@ func (s *Store) Watch(ctx context.Context, fn func(store.Change)) error {
 func (s *Store) listen(ctx context.Context, fn func(store.Change)) (listened bool, err error) {
 	cfg := s.pool.Config().ConnConfig.Copy()
 	cfg.RuntimeParams["application_name"] = "tunneld-watch"
+	// Its idle waits time out on purpose: no cancel request for those.
+	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.DeadlineContextWatcherHandler{Conn: c.Conn()}
+	}
 	cctx, cancel := s.deadline(ctx)
 	defer cancel()
 	conn, err := pgx.ConnectConfig(cctx, cfg)

@@ -98,3 +98,43 @@ func BenchmarkTunnel(b *testing.B) {
 	})
 	reportOps(b)
 }
+
+// BenchmarkClaimToken measures concurrent first claims (each marks an
+// unused token used) of b.N tokens of b.N tunnels, like pgstore's.
+func BenchmarkClaimToken(b *testing.B) {
+	s := openBench(b)
+	now := time.Now()
+	hashes := make([]tunnel.TokenHash, b.N)
+	var next atomic.Int64
+	errs := make(chan error, 8)
+	for range 8 { // seed in parallel so that group commit keeps it short
+		go func() {
+			for i := int(next.Add(1) - 1); i < b.N; i = int(next.Add(1) - 1) {
+				tn, tokens := benchTunnel(fmt.Sprint("bench-", i), now)
+				hashes[i] = tokens[0].Hash
+				if err := s.CreateTunnel(b.Context(), tn, tokens, 0); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			b.Fatal(err)
+		}
+	}
+	var i atomic.Int64
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := s.ClaimToken(b.Context(), hashes[i.Add(1)-1], tunnel.ModeSource, "", now); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	reportOps(b)
+}

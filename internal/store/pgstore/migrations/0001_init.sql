@@ -57,7 +57,66 @@ INSERT INTO open_counts (stripe, n) SELECT s, 0 FROM generate_series(0, 63) AS s
 
 CREATE FUNCTION adit_stripe(id text) RETURNS smallint
 	LANGUAGE sql IMMUTABLE PARALLEL SAFE
-	RETURN (hashtext(id) & 63)::smallint;
+	AS $$ SELECT (hashtext(id) & 63)::smallint $$;
+
+-- adit_open_count takes the quota's transaction advisory lock (lock 1:
+-- shared, 2: exclusive; 0: none) and then counts the open tunnels. Being a
+-- volatile PL/pgSQL function, its count runs with a snapshot taken after
+-- the lock was granted, even inside one larger statement.
+CREATE FUNCTION adit_open_count(lock integer) RETURNS bigint LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+	IF lock = 1 THEN
+		PERFORM pg_advisory_xact_lock_shared(7017850066287198210); -- 0x61646974_00000002
+	ELSIF lock = 2 THEN
+		PERFORM pg_advisory_xact_lock(7017850066287198210);
+	ELSE
+		RETURN 0;
+	END IF;
+	RETURN (SELECT coalesce(sum(n), 0) FROM open_counts);
+END;
+$$;
+
+-- adit_claim_token applies the rules of store.Store.ClaimToken to token
+-- p_hash claimed for mode p_mode with client token hash p_client (NULL:
+-- none) at p_at, holding the token's row lock, and marks it used. status
+-- is ok, unknown, closed, used, in_use, or bound: the token is bound to
+-- client token hash bound already (the caller compares it with its own in
+-- constant time, and then nothing needs to change). A claim that binds a
+-- client token also takes a transaction advisory lock on that client
+-- token (key 1633970548 = "adit" in ASCII, and its first 32 bits), so
+-- that one client token is bound once.
+CREATE FUNCTION adit_claim_token(p_hash bytea, p_mode text, p_client bytea, p_at timestamptz,
+	OUT status text, OUT bound bytea) LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+	k tokens%ROWTYPE;
+BEGIN
+	SELECT * INTO k FROM tokens WHERE hash = p_hash FOR UPDATE;
+	IF NOT FOUND OR k.mode <> p_mode OR k.revoked THEN
+		status := 'unknown';
+	ELSIF NOT EXISTS (SELECT 1 FROM tunnels t WHERE t.id = k.tunnel_id
+			AND t.closed_at IS NULL AND t.expires_at > p_at) THEN
+		status := 'closed';
+	ELSIF k.used AND (p_client IS NULL OR k.client_token_hash IS NULL) THEN
+		status := 'used';
+	ELSIF k.used THEN
+		status := 'bound';
+		bound := k.client_token_hash;
+	ELSIF p_client IS NULL THEN
+		UPDATE tokens SET used = true WHERE hash = p_hash;
+		status := 'ok';
+	ELSE
+		PERFORM pg_advisory_xact_lock(1633970548, ('x' || encode(substring(p_client FROM 1 FOR 4), 'hex'))::bit(32)::integer);
+		IF EXISTS (SELECT 1 FROM tokens o JOIN tunnels t ON t.id = o.tunnel_id
+				WHERE o.client_token_hash = p_client AND o.hash <> p_hash
+				AND t.closed_at IS NULL AND t.expires_at > p_at) THEN
+			status := 'in_use';
+		ELSE
+			UPDATE tokens SET used = true, client_token_hash = p_client WHERE hash = p_hash;
+			status := 'ok';
+		END IF;
+	END IF;
+END;
+$$;
 
 -- Cluster membership: a node is alive while lease_until (the database's
 -- clock) is in the future.
