@@ -186,6 +186,9 @@ func TestParseArgsRejectsTokensAndEndpoints(t *testing.T) {
 			if !errors.Is(err, localproxy.ErrInvalidConfig) || !strings.Contains(err.Error(), c.msg) {
 				t.Errorf("ParseArgs = %v, want an invalid-config error containing %q", err, c.msg)
 			}
+			if err != nil && strings.Count(err.Error(), localproxy.ErrInvalidConfig.Error()) != 1 {
+				t.Errorf("ParseArgs = %q, want %q said once", err, localproxy.ErrInvalidConfig)
+			}
 		})
 	}
 }

@@ -1,6 +1,7 @@
 package proxyconf
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -22,6 +23,9 @@ func buildConfig(vals map[string]string, getenv func(string) string, warn func(s
 		return cfg, configErrorf("must specify one and only one of --region/-r or --proxy-endpoint/-e")
 	}
 	ep, err := endpointFromFlags(vals["proxy-endpoint"], vals["region"], &st)
+	if errors.Is(err, localproxy.ErrInvalidConfig) {
+		return cfg, err // already says so: no second prefix
+	}
 	if err != nil {
 		return cfg, configErrorf("%v", err)
 	}
