@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/adit-project/adit/internal/tunnel"
 )
 
 // QueueLen is how many encoded events may wait for the writer; more are
@@ -139,7 +140,7 @@ func (l *Log) stamp(ev *Event) {
 		ev.EventVersion = "1.08"
 	}
 	if ev.EventID == "" {
-		ev.EventID = NewID()
+		ev.EventID = tunnel.NewID() // the same random UUIDv4 shape
 	}
 	if ev.AWSRegion == "" {
 		ev.AWSRegion = l.cfg.Region
@@ -201,13 +202,4 @@ func (l *Log) Close() error {
 		return l.f.Close()
 	}
 	return nil
-}
-
-// NewID returns a random UUIDv4 string for eventID.
-func NewID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }

@@ -90,9 +90,6 @@ func (s *Server) Credentials() Credentials { return s.keys }
 // TLS reports whether the server's listeners speak TLS.
 func (s *Server) TLS() bool { return s.tls != nil }
 
-// Handler returns the HTTP handler of the main listener.
-func (s *Server) Handler() http.Handler { return s.mux(s.cfg.DataListen == "") }
-
 // Run listens on the configured addresses and serves until ctx ends, then
 // shuts down gracefully.
 func (s *Server) Run(ctx context.Context) error {
