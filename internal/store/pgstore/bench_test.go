@@ -2,12 +2,10 @@ package pgstore
 
 import (
 	"fmt"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/adit-project/adit/internal/pgtest"
-	"github.com/adit-project/adit/internal/store"
+	"github.com/adit-project/adit/internal/store/storetest"
 	"github.com/adit-project/adit/internal/tunnel"
 )
 
@@ -17,31 +15,12 @@ import (
 //
 //	go test -run '^$' -bench . -benchtime 2s ./internal/store/sqlitestore/ ./internal/store/pgstore/
 
-// benchTunnel is a tunnel as OpenTunnel stores it: destination config, two
-// tags and both tokens.
-func benchTunnel(id string, now time.Time) (tunnel.Tunnel, []store.Token) {
-	tn := tunnel.Tunnel{
-		ID: id, ARN: tunnel.ARN("aws", "us-east-1", "123456789012", id), Status: tunnel.StatusOpen,
-		Description: "benchmark tunnel", ThingName: "thing", Services: []string{"SSH", "HTTP"},
-		LifetimeMinutes: 720, CreatedAt: now, LastUpdatedAt: now, ExpiresAt: now.Add(12 * time.Hour),
-		Source: tunnel.ConnState{LastUpdatedAt: now}, Destination: tunnel.ConnState{LastUpdatedAt: now},
-		Tags: []tunnel.Tag{{Key: "env", Value: "bench"}, {Key: "owner", Value: "adit"}},
-	}
-	return tn, []store.Token{
-		{Hash: tunnel.HashToken(tunnel.NewToken()), Mode: tunnel.ModeSource},
-		{Hash: tunnel.HashToken(tunnel.NewToken()), Mode: tunnel.ModeDestination},
-	}
-}
-
 func openBench(b *testing.B) *Store {
 	return mustOpen(b, pgtest.Shared(b).NewDatabase(b))
 }
 
-func reportOps(b *testing.B) {
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
-}
-
-// seed inserts n open tunnels bench-0 ... bench-(n-1) in bulk, each with
+// seed inserts n open tunnels bench-0 ... bench-(n-1) in bulk (the shape
+// of storetest.BenchTunnel, faster than storetest.Seed), each with
 // the source token "src-<i>" (as tunnel.HashToken hashes it).
 func seed(b *testing.B, s *Store, n int) {
 	b.Helper()
@@ -60,80 +39,19 @@ func seed(b *testing.B, s *Store, n int) {
 	}
 }
 
-// BenchmarkCreateTunnel measures CreateTunnel calls from 8 goroutines per
-// CPU, with the open-tunnel quota checked (far from the quota: the
-// parallel path).
-func BenchmarkCreateTunnel(b *testing.B) {
-	s := openBench(b)
-	now := time.Now()
-	var n atomic.Int64
-	b.SetParallelism(8) // like many concurrent API requests
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			tn, tokens := benchTunnel(fmt.Sprint("bench-", n.Add(1)), now)
-			if err := s.CreateTunnel(b.Context(), tn, tokens, 1<<30); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
-	reportOps(b)
-}
+// BenchmarkCreateTunnel runs far from the quota: the parallel path.
+func BenchmarkCreateTunnel(b *testing.B) { storetest.BenchCreateTunnel(b, openBench(b)) }
 
-// BenchmarkCreateTunnelSerial measures the latency of one CreateTunnel at
-// a time.
-func BenchmarkCreateTunnelSerial(b *testing.B) {
-	s := openBench(b)
-	now := time.Now()
-	n := 0
-	for b.Loop() {
-		n++
-		tn, tokens := benchTunnel(fmt.Sprint("bench-", n), now)
-		if err := s.CreateTunnel(b.Context(), tn, tokens, 1<<30); err != nil {
-			b.Fatal(err)
-		}
-	}
-	reportOps(b)
-}
+func BenchmarkCreateTunnelSerial(b *testing.B) { storetest.BenchCreateTunnelSerial(b, openBench(b)) }
 
-// BenchmarkTunnel measures concurrent Tunnel reads (DescribeTunnel) over
-// 10,000 tunnels, from one goroutine per CPU as sqlitestore's does.
 func BenchmarkTunnel(b *testing.B) {
 	s := openBench(b)
-	const n = 10_000
-	seed(b, s, n)
-	var i atomic.Int64
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			id := fmt.Sprint("bench-", i.Add(1)%n)
-			if _, err := s.Tunnel(b.Context(), id); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
-	reportOps(b)
+	seed(b, s, 10_000)
+	storetest.BenchTunnelReads(b, s, 10_000)
 }
 
-// BenchmarkClaimToken measures concurrent first claims (each marks an
-// unused token used) of b.N tokens of b.N tunnels.
 func BenchmarkClaimToken(b *testing.B) {
 	s := openBench(b)
 	seed(b, s, b.N)
-	now := time.Now()
-	var i atomic.Int64
-	b.SetParallelism(8)
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			h := tunnel.HashToken(fmt.Sprint("src-", i.Add(1)-1))
-			if _, err := s.ClaimToken(b.Context(), h, tunnel.ModeSource, "", now); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
-	reportOps(b)
+	storetest.BenchClaimToken(b, s, func(i int) tunnel.TokenHash { return tunnel.HashToken(fmt.Sprint("src-", i)) })
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/adit-project/adit/internal/store/storetest"
+
 	"github.com/adit-project/adit/internal/store"
 	"github.com/adit-project/adit/internal/tunnel"
 )
@@ -49,9 +51,9 @@ func TestBatchIsolatesFailedOperations(t *testing.T) {
 	}
 	defer s.Close()
 	now := time.Now()
-	a, tokens := benchTunnel("a", now)
+	a, tokens := storetest.BenchTunnel("a", now)
 	a.Tags = nil
-	dup, dupTokens := benchTunnel("a", now)
+	dup, dupTokens := storetest.BenchTunnel("a", now)
 	ctx := t.Context()
 	cancelCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -106,7 +108,7 @@ func TestBatchFailsWhollyWhenTransactionBreaks(t *testing.T) {
 	}
 	defer s.Close()
 	ctx := t.Context()
-	a, tokens := benchTunnel("a", time.Now())
+	a, tokens := storetest.BenchTunnel("a", time.Now())
 	create, createRes := handOver(t, s, func() error { return s.CreateTunnel(ctx, a, tokens, 0) })
 	breaker := &writeOp{ctx: ctx, done: make(chan struct{}), f: func(tx *wtx) error {
 		_, err := tx.tx.ExecContext(ctx, "ROLLBACK") // the transaction is gone

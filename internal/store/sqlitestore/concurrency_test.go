@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/adit-project/adit/internal/store/storetest"
+
 	"github.com/adit-project/adit/internal/store"
 	"github.com/adit-project/adit/internal/tunnel"
 )
@@ -44,7 +46,7 @@ func TestMixedLoadNeverBusy(t *testing.T) {
 // mixedRound does one of everything to a new tunnel.
 func mixedRound(t *testing.T, s *Store, id string, now time.Time) error {
 	ctx := t.Context()
-	tn, tokens := benchTunnel(id, now)
+	tn, tokens := storetest.BenchTunnel(id, now)
 	if err := s.CreateTunnel(ctx, tn, tokens, 50); err != nil && !errors.Is(err, store.ErrLimitExceeded) {
 		return err
 	} else if err != nil {

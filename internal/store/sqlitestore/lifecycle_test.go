@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/adit-project/adit/internal/store/storetest"
 )
 
 // TestPurgeClosedInChunks purges more tunnels than one transaction takes.
@@ -18,7 +20,7 @@ func TestPurgeClosedInChunks(t *testing.T) {
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < closed+open; i += workers {
-				tn, tokens := benchTunnel(fmt.Sprint("t", i), now)
+				tn, tokens := storetest.BenchTunnel(fmt.Sprint("t", i), now)
 				if err := s.CreateTunnel(t.Context(), tn, tokens, 0); err != nil {
 					t.Error(err)
 					return

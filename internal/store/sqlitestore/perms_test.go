@@ -6,6 +6,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/adit-project/adit/internal/store/storetest"
 )
 
 // TestFilesArePrivate opens a new database under umask 0 and checks that
@@ -16,7 +18,7 @@ func TestFilesArePrivate(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tunneld.db")
 	s := mustOpen(t, path)
 	defer s.Close()
-	tn, tokens := benchTunnel("perm", time.Now())
+	tn, tokens := storetest.BenchTunnel("perm", time.Now())
 	if err := s.CreateTunnel(t.Context(), tn, tokens, 0); err != nil {
 		t.Fatal(err)
 	}
