@@ -3,12 +3,19 @@ package jmespath
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/adit-project/adit/internal/cli/pyjson"
 )
 
 // expref is jmespath's _Expression: an unevaluated expression argument.
 type expref struct{ n *node }
+
+// String is str() of a Python _Expression object, as to_string() and error
+// messages show it; the address is the node's.
+func (e expref) String() string {
+	return fmt.Sprintf("<jmespath.visitor._Expression object at %p>", e.n)
+}
 
 // Search evaluates the expression against data.
 func (e *Expr) Search(data any) (any, error) {
@@ -271,6 +278,11 @@ func visitSlice(n *node, v any) (any, error) {
 	out := []any{}
 	for i := start; (step > 0 && i < stop) || (step < 0 && i > stop); i += step {
 		out = append(out, list[i])
+		// A step beyond the list (up to a saturated 64-bit one) must not
+		// overflow i.
+		if (step > 0 && i > math.MaxInt-step) || (step < 0 && i < math.MinInt-step) {
+			break
+		}
 	}
 	return out, nil
 }

@@ -112,7 +112,45 @@ max_by(tunnel.nums, &@)
 tunnel.nested[0][1]
 tunnel.tags[0:2].key
 {a: tunnel.n}.a
-tunnel.{a: n, b: {c: f}}""".split("\n")
+tunnel.{a: n, b: {c: f}}
+merge(`{}`, tunnel.missing)
+merge(`{}`, '')
+merge(`{}`, `[["a", 1], "bc", {"x": 1, "y": 2}]`)
+merge(`{}`, `[1]`)
+merge(`{}`, `"ab"`)
+merge(`{}`, `[["a"]]`)
+merge(`{}`, `[[["a"], 1]]`)
+ceil(to_number('inf'))
+floor(to_number('-inf'))
+ceil(to_number('nan'))
+floor(`1e300`)
+type(&key)
+to_number(&key)
+tunnel.nums[99999999999999999999]
+tunnel.nums[-99999999999999999999]
+tunnel.nums[::99999999999999999999]
+tunnel.nums[::-99999999999999999999]
+tunnel.nums[99999999999999999999:]
+tunnel.nums[-99999999999999999999:2]
+tunnel.nums[1::9223372036854775807]
+tunnel.nums[-2::-9223372036854775807]
+tunnel 99999999999999999999
+to_number('1e500')
+to_number('-1e500')
+to_number('0x1p4')
+to_number('0x10')
+to_number('١٢')
+to_number('٣.٥')
+to_number('1__0')
+to_number('1_')
+to_number('_1')
+to_number('1_0.5')
+to_number(' 12 ')
+to_number('1e3')
+to_number('.5')
+to_number('5.')
+to_number('-Infinity')
+to_number('99999999999999999999')""".split("\n")
 out = []
 for e in exprs:
     try:
