@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/adit-project/adit/internal/cli/pyjson"
 )
@@ -11,10 +12,16 @@ import (
 // expref is jmespath's _Expression: an unevaluated expression argument.
 type expref struct{ n *node }
 
-// String is str() of a Python _Expression object, as to_string() and error
-// messages show it; the address is the node's.
+// String is str() of a Python _Expression object, as to_string(), error
+// messages and the text and table output show it. The address is the
+// node's, padded to the 12 hex digits CPython's addresses have on 64-bit
+// Linux so that table columns come out as wide.
 func (e expref) String() string {
-	return fmt.Sprintf("<jmespath.visitor._Expression object at %p>", e.n)
+	addr := strings.TrimPrefix(fmt.Sprintf("%p", e.n), "0x")
+	if len(addr) < 12 {
+		addr = strings.Repeat("0", 12-len(addr)) + addr
+	}
+	return "<jmespath.visitor._Expression object at 0x" + addr + ">"
 }
 
 // Search evaluates the expression against data.
