@@ -1,6 +1,7 @@
 package difftest
 
 import (
+	"math"
 	"math/rand/v2"
 
 	"github.com/adit-project/adit/internal/cli/pyjson"
@@ -51,7 +52,7 @@ var stringPool = []string{
 // sorts lists holding NaN in an order of its own) and nothing beyond 2**63
 // (ceil and floor would give Python ints that do not fit 64 bits).
 var floatPool = []float64{
-	0.5, -1.25, 1.5, 2.0, 0.1, 1e16, 1.5e16, 1e-5, 0.0001, -0.0, 0.0,
+	0.5, -1.25, 1.5, 2.0, 0.1, 1e16, 1.5e16, 1e-5, 0.0001, math.Copysign(0, -1), 0.0,
 	1700000000.123, 1.7e9, 123456789.0, 3.14159, -7.5, 1e-300, 2.5e-8,
 }
 

@@ -11,7 +11,8 @@
 # JSON documents travel as JSON text so that key order and the int/float
 # distinction survive. Error classes: syntax, arity, type,
 # unknown_function, runtime (any other Python exception) and
-# unserializable (a result json.dumps cannot encode, e.g. an expref).
+# unserializable (a result json.dumps cannot encode, e.g. an expref), and
+# excluded for results the comparison leaves out (see nonstring_keys).
 import io
 import json
 import sys
@@ -41,11 +42,26 @@ def failure(e, cls=None):
             "type": type(e).__name__, "msg": str(e)}
 
 
+def nonstring_keys(v):
+    """Whether v holds a dict with a key that is not a string, which only
+    merge() with key/value pairs can make; tunnelctl's objects have string
+    keys only, so such results are excluded from the comparison."""
+    if isinstance(v, list):
+        return any(nonstring_keys(x) for x in v)
+    if isinstance(v, dict):
+        return any(not isinstance(k, str) or nonstring_keys(x)
+                   for k, x in v.items())
+    return False
+
+
 def search(req):
     try:
         result = jmespath.search(req["expr"], json.loads(req["doc"]))
     except Exception as e:  # every failure is an answer
         return failure(e)
+    if nonstring_keys(result):
+        return {"ok": False, "class": "excluded", "type": "",
+                "msg": "a dict with a key that is not a string"}
     try:
         return {"ok": True, "result": json.dumps(result)}
     except (TypeError, ValueError) as e:
