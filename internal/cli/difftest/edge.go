@@ -1,9 +1,9 @@
 package difftest
 
-// edgeExprs are hand-picked fragments that exercise corners of the lexer,
+// EdgeExprs are hand-picked fragments that exercise corners of the lexer,
 // the parser and the functions: escapes, deprecated literal forms, huge
 // and odd numbers, whitespace, precedence.
-var edgeExprs = []string{
+var EdgeExprs = []string{
 	"`foo`", "` \"x\" `", "`\\``", "`[1, 2`", "`{\"a\": 1}`.a", "`1e400`", "`-0`", "`0.1e1`",
 	"`\"\\u00e9\\ud83d\\ude00\"`", "`tru`", "``", "` `",
 	`'a\\b'`, `'it\'s'`, `''`, `'\u00e9'`, `'\\'`,
@@ -33,7 +33,15 @@ var edgeExprs = []string{
 	"{\"a\": b}", "{a: b,}", "[a,]", "a.\"b\"", "a.'b'", "a.`1`", "a.1", "a[", "a[?", "a[?b", "a[?b]]",
 	"f(a, )", "length(a, )", "sort_by(a, b)", "a.&b", "!", "!!a", "a !", "a == ", "= a", "a = b",
 	"a <> b", "a === b", "$", "a.b..c", "a..b", ".a", "a.", "|a", "a||", "&&", "@@", "[?a==`1`]",
+	"`01`", "`1.`", "`.5`", "`+1`", "`-`", "`[1,]`", "`{\"a\":1,}`", "`\"\\ud800\"`", "`Infinity`",
+	"`-Infinity`", "` 1 `", "`foo\\`bar`", "`\"a\" \"b\"`", "`{\"a\": 1, \"a\": 2}`", "`1e5`", "`-0.0`",
+	"`\"\\/\"`", "`[]`[0]", "`\"\t\"`", "`\u00e9`", "`\\u00e9`",
+	`"\u00e9"`, `"\/"`, `"\ud83d\ude00"`, `"\ud83d"`, `"\u0000"`, `"a\tb"`, `"\q"`,
+	`'\u00e9'`, `'a\'`, `'\\'`, "'\n'", "'a\nb'",
+	"a[?b == `1`] | [0]", "a[?b]|[0]", "*|[0]", "a[*]|[0]", "a[]|[0]", "a.*|[0]",
+	"a[0:1].b", "a[:1][0]", "a[::-1].b", "!a[0]", "!a.b", "!(a || b)", "a && b || c", "a || b && c",
+	"a < b < c", "a[?b<`2`][?c]", "a[?b][*].c", "a[?`[1]` == `[1.0]`]", "{a: `1`} == {a: `1.0`}",
 }
 
-// edge returns one of edgeExprs.
-func (e *exprGen) edge() string { return pick(e.g, edgeExprs...) }
+// edge returns one of EdgeExprs.
+func (e *exprGen) edge() string { return pick(e.g, EdgeExprs...) }

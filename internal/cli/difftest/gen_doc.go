@@ -32,7 +32,7 @@ var keyPool = []string{
 	"timeoutConfig", "maxLifetimeTimeoutMinutes", "sourceConnectionState",
 	"destinationConnectionState", "nextToken", "tunnelSummaries", "tunnel",
 	"a", "b", "c", "foo", "bar", "n", "x", "Name", "_id", "a1",
-	"with space", "dash-key", "1st", "ключ", "隧道", "",
+	"with space", "dash-key", "1st", "ключ", "隧道", "", "α", "키", "ｷｰ",
 }
 
 // stringPool holds string values: API values, numbers in text, text that
@@ -46,6 +46,8 @@ var stringPool = []string{
 	"arn:aws:iot:us-east-1:123456789012:tunnel/abc",
 	"1e500", "0x1p4", "١٢", "1_0.5", "\t12\n", ".5", "5.", "1__0", "-0", "Infinity",
 	"1.5e-7", "٣.٥", "12abc", "+.5e1", "- 3", "0b101",
+	"α", "°C", "±1", "Ё", "한글", "e\u0301", "a\u200bb", "ｱｲ", "€5", "♥", "soft\u00adhyphen",
+	"\x01ctl", "\u3000", "ℕ", "\U0001F1EF\U0001F1F5", "👍🏽", "x\ufe0f",
 }
 
 // floatPool holds floats with interesting reprs. It has no NaN (Python
@@ -54,6 +56,7 @@ var stringPool = []string{
 var floatPool = []float64{
 	0.5, -1.25, 1.5, 2.0, 0.1, 1e16, 1.5e16, 1e-5, 0.0001, math.Copysign(0, -1), 0.0,
 	1700000000.123, 1.7e9, 123456789.0, 3.14159, -7.5, 1e-300, 2.5e-8,
+	1.2345678901234568e+17, 5e-324, 9.0e18, 1e18, 0.30000000000000004,
 }
 
 // Scalar returns a random scalar value.

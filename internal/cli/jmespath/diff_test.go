@@ -47,6 +47,24 @@ func TestDifferentialPython(t *testing.T) {
 	t.Logf("outcomes: %v", outcomes)
 }
 
+// TestDifferentialEdges runs every hand-picked edge expression over a few
+// fixed documents.
+func TestDifferentialEdges(t *testing.T) {
+	o := difftest.Start(t, oracleScript, false)
+	docs := []string{
+		`{}`,
+		`{"a": [{"b": 1, "c": "x"}, {"b": 2, "c": [1]}, {"b": "1"}], "b": {"c": true}, "c": null}`,
+		`{"a": "text", "b": [3, 1.5, -2], "c": {"d": {"e": []}}}`,
+	}
+	for _, doc := range docs {
+		for _, expr := range difftest.EdgeExprs {
+			if msg, _ := diffCase(t, o, expr, doc); msg != "" {
+				t.Error(msg)
+			}
+		}
+	}
+}
+
 // diffCase returns a description of the divergence, or "", and the
 // outcome in Python: an error class, "null", "empty" or "value".
 func diffCase(t testing.TB, o *difftest.Oracle, expr, docJSON string) (string, string) {
