@@ -16,11 +16,15 @@ var (
 // travel to Python as JSON text); integers of 19 digits or more other
 // than index and slice bounds (tunnelctl has no integers beyond 64 bits;
 // see the package doc of cli); NaN (Python orders lists holding NaN in a
-// way of its own); and deep nesting (Python raises RecursionError).
+// way of its own); deep nesting (Python raises RecursionError); and
+// escapes of lone UTF-16 surrogates, which Python keeps in its strings
+// (the AWS CLI then fails to print them) and tunnelctl turns into U+FFFD.
 func Excluded(expr, doc string) string {
 	switch {
 	case !utf8.ValidString(expr) || !utf8.ValidString(doc):
 		return "not UTF-8"
+	case loneSurrogate(expr) || loneSurrogate(doc):
+		return "lone surrogate"
 	case bigInt.MatchString(doc) || bigLiteral(expr):
 		return "integer beyond 64 bits"
 	case strings.Contains(strings.ToLower(expr+doc), "nan"):
@@ -39,6 +43,27 @@ func bigLiteral(expr string) bool {
 		if !strings.HasSuffix(before, "[") && !strings.HasSuffix(before, ":") {
 			return true
 		}
+	}
+	return false
+}
+
+var surrogate = regexp.MustCompile(`\\u[dD][89a-fA-F][0-9a-fA-F]{2}`)
+
+// loneSurrogate reports a \uD800-\uDFFF escape that is not a high
+// surrogate directly followed by a low one.
+func loneSurrogate(s string) bool {
+	locs := surrogate.FindAllStringIndex(s, -1)
+	for i := 0; i < len(locs); i++ {
+		hex := strings.ToLower(s[locs[i][0]+3 : locs[i][0]+4])
+		high := hex == "8" || hex == "9" || hex == "a" || hex == "b"
+		if !high {
+			return true
+		}
+		if i+1 == len(locs) || locs[i+1][0] != locs[i][1] ||
+			strings.ContainsAny(s[locs[i+1][0]+3:locs[i+1][0]+4], "89abAB") {
+			return true
+		}
+		i++ // the pair's low half
 	}
 	return false
 }

@@ -1,0 +1,22 @@
+package difftest
+
+import "testing"
+
+func TestExcluded(t *testing.T) {
+	for in, want := range map[string]string{
+		`a.b`:                         "",
+		`"\ud83d\ude00"`:              "",
+		`"\ud83d"`:                    "lone surrogate",
+		`"\ude00"`:                    "lone surrogate",
+		`"\ud83d\ud83d"`:              "lone surrogate",
+		`a[99999999999999999999]`:     "",
+		`a[1: -99999999999999999999]`: "",
+		"`99999999999999999999`":      "integer beyond 64 bits",
+		`to_number('NaN')`:            "NaN",
+		"\xff":                        "not UTF-8",
+	} {
+		if got := Excluded(in, "{}"); got != want {
+			t.Errorf("Excluded(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
