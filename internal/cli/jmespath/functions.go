@@ -87,34 +87,6 @@ func pyTypeName(v any) string {
 	return pyjson.TypeName(v)
 }
 
-// TypeError is jmespath's JMESPathTypeError.
-type TypeError struct {
-	fn       string
-	value    any
-	actual   string
-	expected []string
-}
-
-func (e *TypeError) Error() string {
-	return fmt.Sprintf("In function %s(), invalid type for value: %s, expected one of: %s, received: \"%s\"",
-		e.fn, strValue(e.value), pyList(e.expected), e.actual)
-}
-
-func strValue(v any) string {
-	if x, ok := v.(expref); ok {
-		return x.String()
-	}
-	return pyjson.Str(v)
-}
-
-func pyList(ss []string) string {
-	parts := make([]string, len(ss))
-	for i, s := range ss {
-		parts[i] = pyjson.QuoteRepr(s)
-	}
-	return "[" + strings.Join(parts, ", ") + "]"
-}
-
 func visitFunction(n *node, v any) (any, error) {
 	args := make([]any, 0, len(n.children))
 	for _, c := range n.children {
@@ -133,34 +105,6 @@ func visitFunction(n *node, v any) (any, error) {
 		return nil, err
 	}
 	return f.fn(args)
-}
-
-// ArityError is jmespath's ArityError (VariadictArityError when variadic
-// is set): a function called with the wrong number of arguments.
-type ArityError struct {
-	name             string
-	expected, actual int
-	variadic         bool
-}
-
-func (e *ArityError) Error() string {
-	least := ""
-	if e.variadic {
-		least = "at least "
-	}
-	return fmt.Sprintf("Expected %s%d %s for function %s(), received %d", least, e.expected, plural(e.expected), e.name, e.actual)
-}
-
-// UnknownFunctionError is jmespath's UnknownFunctionError.
-type UnknownFunctionError struct{ name string }
-
-func (e *UnknownFunctionError) Error() string { return "Unknown function: " + e.name + "()" }
-
-func plural(n int) string {
-	if n == 1 {
-		return "argument"
-	}
-	return "arguments"
 }
 
 func checkArgs(name string, sig []argSpec, args []any) error {
