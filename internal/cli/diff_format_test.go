@@ -48,6 +48,9 @@ func diffFormat(t testing.TB, o *difftest.Oracle, req difftest.FormatRequest) (s
 	if err != nil {
 		t.Fatal(err)
 	}
+	if difftest.BeyondInt64(want.Out) {
+		return "", "excluded"
+	}
 	got, gotErr := runFormat(t, req)
 	// Text output prints an expression reference with its memory address.
 	got = exprefAddress.ReplaceAllString(got, "0x")

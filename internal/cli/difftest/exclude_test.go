@@ -20,3 +20,18 @@ func TestExcluded(t *testing.T) {
 		}
 	}
 }
+
+func TestBeyondInt64(t *testing.T) {
+	for out, want := range map[string]bool{
+		`[1, 2]`:                   false,
+		`9223372036854775807`:      false,
+		`-9223372036854775808`:     false,
+		`9223372036854775808`:      true,
+		`["-9223372036854775809"]`: true,
+		`1e+300`:                   false,
+	} {
+		if got := BeyondInt64(out); got != want {
+			t.Errorf("BeyondInt64(%s) = %v, want %v", out, got, want)
+		}
+	}
+}

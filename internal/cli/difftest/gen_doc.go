@@ -56,7 +56,7 @@ var stringPool = []string{
 var floatPool = []float64{
 	0.5, -1.25, 1.5, 2.0, 0.1, 1e16, 1.5e16, 1e-5, 0.0001, math.Copysign(0, -1), 0.0,
 	1700000000.123, 1.7e9, 123456789.0, 3.14159, -7.5, 1e-300, 2.5e-8,
-	1.2345678901234568e+17, 5e-324, 9.0e18, 1e18, 0.30000000000000004,
+	1.2345678901234568e+17, 5e-324, 9.0e18, 1e18, 0.30000000000000004, 9007199254740992.0,
 }
 
 // Scalar returns a random scalar value.
@@ -71,7 +71,8 @@ func (g *Gen) Scalar() any {
 	case 4, 5:
 		return int64(g.r.IntN(21) - 10)
 	case 6:
-		return pick(g, int64(0), int64(1), int64(720), int64(1<<40), int64(-1<<40), int64(1700000000))
+		return pick(g, int64(0), int64(1), int64(720), int64(1<<40), int64(-1<<40), int64(1700000000),
+			int64(1<<53+1), int64(1<<62), int64(-1<<63))
 	}
 	return pick(g, floatPool...)
 }

@@ -70,6 +70,8 @@ func TestDifferentialEdges(t *testing.T) {
 func diffCase(t testing.TB, o *difftest.Oracle, expr, docJSON string) (string, string) {
 	msg, want := compareCase(t, o, expr, docJSON)
 	switch {
+	case want.Class == "excluded":
+		return msg, "excluded"
 	case !want.OK:
 		return msg, want.Class
 	case want.Result == "null":
@@ -94,11 +96,14 @@ func compareCase(t testing.TB, o *difftest.Oracle, expr, docJSON string) (string
 	switch {
 	case want.Class == "excluded":
 		return "", want
+	case want.OK && difftest.BeyondInt64(want.Result):
+		want.Class = "excluded"
+		return "", want
 	case !want.OK && gotClass == "":
 		return fmt.Sprintf("%s: Go gives %s, Python fails (%s %s: %s)", where, got, want.Class, want.Type, want.Msg), want
 	case !want.OK && gotClass != want.Class:
 		return fmt.Sprintf("%s: Go fails with %s (%s), Python with %s (%s: %s)", where, gotClass, gotMsg, want.Class, want.Type, want.Msg), want
-	case !want.OK && messageChecked[want.Class] && address.ReplaceAllString(gotMsg, "") != address.ReplaceAllString(want.Msg, ""):
+	case !want.OK && messageChecked[want.Class] && !difftest.BeyondInt64(want.Msg) && address.ReplaceAllString(gotMsg, "") != address.ReplaceAllString(want.Msg, ""):
 		return fmt.Sprintf("%s: message %q, Python %q", where, gotMsg, want.Msg), want
 	case !want.OK:
 		return "", want

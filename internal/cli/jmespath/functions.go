@@ -163,7 +163,10 @@ func checkType(name string, v any, types []string) error {
 
 func fnAbs(a []any) (any, error) {
 	if i, ok := a[0].(int64); ok {
-		if i < 0 {
+		switch {
+		case i == math.MinInt64:
+			return -float64(i), nil // 2**63: beyond 64 bits, a float
+		case i < 0:
 			return -i, nil
 		}
 		return i, nil
@@ -197,44 +200,6 @@ func fnType(a []any) (any, error) {
 		return nil, nil
 	}
 	return jmesType(a[0]), nil
-}
-
-// pySum adds like Python's sum(): ints stay ints until a float appears.
-func pySum(list []any) any {
-	var isum int64
-	var fsum float64
-	isFloat := false
-	for _, el := range list {
-		switch x := el.(type) {
-		case int64:
-			if isFloat {
-				fsum += float64(x)
-			} else {
-				isum += x
-			}
-		case float64:
-			if !isFloat {
-				isFloat = true
-				fsum = float64(isum)
-			}
-			fsum += x
-		}
-	}
-	if isFloat {
-		return fsum
-	}
-	return isum
-}
-
-func fnSum(a []any) (any, error) { return pySum(a[0].([]any)), nil }
-
-func fnAvg(a []any) (any, error) {
-	list := a[0].([]any)
-	if len(list) == 0 {
-		return nil, nil
-	}
-	s, _ := toFloat(pySum(list))
-	return s / float64(len(list)), nil
 }
 
 func fnContains(a []any) (any, error) {

@@ -139,6 +139,9 @@ func visitComparator(n *node, v any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c == unordered {
+		return false, nil
+	}
 	switch op {
 	case "lt":
 		return c < 0, nil
@@ -176,30 +179,23 @@ func toFloat(v any) (float64, bool) {
 	return 0, false
 }
 
-// order compares two numbers or two strings, failing like Python when the
-// kinds differ.
+// unordered is what order returns for a NaN operand: every ordering
+// comparison is false.
+const unordered = 2
+
+// order compares two numbers (exactly, as Python compares ints with
+// floats) or two strings, failing like Python when the kinds differ.
 func order(a, b any, sym string) (int, error) {
-	if fa, ok := toFloat(a); ok {
-		if fb, ok := toFloat(b); ok {
-			switch {
-			case fa < fb:
-				return -1, nil
-			case fa > fb:
-				return 1, nil
-			}
-			return 0, nil
+	if isNumber(a) && isNumber(b) {
+		if c, ok := pyjson.CompareNumbers(a, b); ok {
+			return c, nil
 		}
+		return unordered, nil
 	}
 	sa, okA := a.(string)
 	sb, okB := b.(string)
 	if okA && okB {
-		switch {
-		case sa < sb:
-			return -1, nil
-		case sa > sb:
-			return 1, nil
-		}
-		return 0, nil
+		return strings.Compare(sa, sb), nil
 	}
 	return 0, fmt.Errorf("'%s' not supported between instances of '%s' and '%s'", sym, pyjson.TypeName(a), pyjson.TypeName(b))
 }
