@@ -25,7 +25,9 @@ const maxFailures = 20
 
 // TestDifferentialPython evaluates random expressions over random
 // documents here and in Python jmespath and requires the same result, or
-// errors of the same class (see errorClass).
+// errors of the same class (see errorClass) and, for jmespath's own
+// exceptions, the same message. ADIT_DIFF_SEED and ADIT_DIFF_CASES set
+// the run (see difftest.Config).
 func TestDifferentialPython(t *testing.T) {
 	o := difftest.Start(t, oracleScript, false)
 	seed, n := difftest.Config(t)
