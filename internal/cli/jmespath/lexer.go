@@ -207,7 +207,7 @@ func (l *lexer) literal() (*token, error) {
 	v, err := pyjson.Decode(lexeme, false)
 	if err != nil {
 		// JEP-12 deprecated form: an unquoted string literal.
-		v, err = pyjson.Decode(`"`+strings.TrimLeft(lexeme, " \t\n\r\v\f")+`"`, false)
+		v, err = pyjson.Decode(`"`+strings.TrimLeftFunc(lexeme, pySpace)+`"`, false)
 		if err != nil {
 			return nil, &LexerError{pos: start, msg: "Bad token " + lexeme}
 		}

@@ -45,16 +45,15 @@ func parseNumber(s string) any {
 	return nil
 }
 
-// pyNormalize maps Unicode decimal digits to ASCII and Unicode white space
-// to a space, as Python does before parsing a number.
+// pyNormalize maps non-ASCII decimal digits to ASCII and non-ASCII white
+// space to a space, as Python's int() and float() do before parsing.
 func pyNormalize(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		switch {
 		case r < 0x80:
-			if r >= 0x1c && r <= 0x1f {
-				r = ' '
-			}
+			// ASCII white space is C's isspace, without the separators
+			// 0x1c-0x1f that str.isspace counts.
 		case unicode.Is(unicode.Nd, r):
 			r = '0' + digitValue(r)
 		case unicode.IsSpace(r):
@@ -63,6 +62,12 @@ func pyNormalize(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// pySpace is Python's str.isspace for one character: Go's white space
+// plus the ASCII file, group, record and unit separators.
+func pySpace(r rune) bool {
+	return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
 }
 
 // digitValue is the value of a decimal digit: Unicode encodes each set

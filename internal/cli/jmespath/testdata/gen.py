@@ -166,7 +166,10 @@ sum(`[-0.0]`)
 avg(`[9223372036854775807, 9223372036854775807]`)
 avg(`[9007199254740993, 0]`)
 to_number('nan') <= `1`
-`1` >= to_number('nan')""".split("\n")
+`1` >= to_number('nan')
+``
+`a`
+to_number('12')""".split("\n")
 out = []
 for e in exprs:
     try:
