@@ -36,7 +36,11 @@
 //   - --v2-debug is accepted but prints no AWS CLI v2 migration warnings.
 //   - SSL failure messages follow the AWS CLI's wording but carry Go's
 //     certificate error text.
-//   - Integers beyond 64 bits in JSON become floats; Python keeps them.
+//   - Integers beyond 64 bits (in JSON, from to_number(), ceil() or
+//     floor()) become floats; Python keeps them exact.
+//   - merge() with key/value pairs whose keys are not strings makes string
+//     keys of them at once (Python keeps 1 and "1" apart until printing).
+//   - An expression reference prints with a made-up 12-digit address.
 //   - Profile settings are read from [default] and [profile x] sections;
 //     "services" sections and nested sub-settings are ignored.
 package cli

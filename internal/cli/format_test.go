@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"strings"
 	"testing"
 
+	"github.com/adit-project/adit/internal/cli/jmespath"
 	"github.com/adit-project/adit/internal/cli/pyjson"
 )
 
@@ -36,7 +38,7 @@ func TestFormatters(t *testing.T) {
 	}
 	wantJSON := "{\n    \"a\": \"t-1\",\n    \"c\": [\n        {\n            \"key\": \"env\",\n            \"value\": \"prod\"\n        },\n" +
 		"        {\n            \"key\": \"team\",\n            \"value\": \"\"\n        }\n    ],\n    \"b\": \"OPEN\"\n}\n"
-	if got := formatJSON(v); got != wantJSON {
+	if got, err := formatJSON(v); err != nil || got != wantJSON {
 		t.Errorf("formatJSON = %q, want %q", got, wantJSON)
 	}
 }
@@ -70,7 +72,7 @@ func TestFormatEdgeCases(t *testing.T) {
 		if got, _ := formatText(v); got != tt.text {
 			t.Errorf("%s: formatText = %q, want %q", tt.name, got, tt.text)
 		}
-		if got := formatJSON(v); got != tt.json {
+		if got, _ := formatJSON(v); got != tt.json {
 			t.Errorf("%s: formatJSON = %q, want %q", tt.name, got, tt.json)
 		}
 	}
@@ -98,5 +100,48 @@ func TestValidateParams(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("validateParams(%s) = %q, want %q", tt.params, got, tt.want)
 		}
+	}
+}
+
+// TestFormatDivergences holds the cases the differential test against the
+// AWS CLI's formatters found; expected outputs were printed by aws-cli
+// 1.45.11.
+func TestFormatDivergences(t *testing.T) {
+	// An empty key is an identifier (Python tests "is not None").
+	v, err := pyjson.Decode(`{"": {"n": 1, "s": null}, "k": {"": [4, [5]]}}`, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := formatText(v); err != nil || got != "\t1\tNone\n\t4\n\t5\n" {
+		t.Errorf("formatText = %q, %v", got, err)
+	}
+	// In a table, a list whose first element is an object may hold empty
+	// lists and strings as long as no headers are needed for them.
+	for data, want := range map[string]string{
+		`{"t": [{"n": {"a": "env"}}, [], ""]}`: "------------------\n|        T       |\n+----------------+\n||       t      ||\n" +
+			"|||      n     |||\n||+----+-------+||\n|||  a |  env  |||\n||+----+-------+||\n||       t      ||\n||       t      ||\n",
+		`{"t": [{"n": {"a": "env"}}, [1]]}`: "",
+		`{"t": [{"n": 1}, []]}`:             "",
+	} {
+		v, err := pyjson.Decode(data, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := formatTable("T", v, 80, false)
+		if got != want || (err == nil) != (want != "") {
+			t.Errorf("table of %s = %q, %v; want %q", data, got, err, want)
+		}
+	}
+	// An expression reference cannot be encoded as JSON; json.dump has
+	// written the text before it.
+	q, err := jmespath.Compile("{a: [`1`, {b: &c}]}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	err = display(&b, "json", "T", pyjson.NewObject(), &globals{query: q}, 80)
+	want := "{\n    \"a\": [\n        1,\n        {\n            \"b\": "
+	if err == nil || err.Error() != "Encountered unrecognized type in JSON encoder." || b.String() != want {
+		t.Errorf("json of an expref: %q, %v; want %q and an error", b.String(), err, want)
 	}
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -231,24 +232,12 @@ func (t *tableBuilder) subTableFromObject(o *pyjson.Object, indent int) error {
 }
 
 func (t *tableBuilder) subTableFromList(list []any, indent int, title *string) error {
-	hs, ms := map[string]bool{}, map[string]bool{}
-	for _, el := range list {
-		o, ok := el.(*pyjson.Object)
-		if !ok {
-			return fmt.Errorf("'%s' object has no attribute 'get'", pyjson.TypeName(el))
-		}
-		h, m := groupScalarKeys(o)
-		for _, k := range h {
-			hs[k] = true
-		}
-		for _, k := range m {
-			ms[k] = true
-		}
+	headers, more, err := listKeys(list)
+	if err != nil {
+		return err
 	}
-	headers, more := sortedKeys(hs), sortedKeys(ms)
 	t.current().addHeader(headers)
 	for i, el := range list {
-		o := el.(*pyjson.Object)
 		if i > 0 && len(more) > 0 {
 			name := ""
 			if title != nil {
@@ -256,6 +245,18 @@ func (t *tableBuilder) subTableFromList(list []any, indent int, title *string) e
 			}
 			t.newSection(name, indent)
 			t.current().addHeader(headers)
+		}
+		o, ok := el.(*pyjson.Object)
+		if !ok {
+			// An empty list or string (listKeys let only those pass)
+			// gives an empty row when there are no headers to .get().
+			if len(headers) > 0 {
+				return fmt.Errorf("'%s' object has no attribute 'get'", pyjson.TypeName(el))
+			}
+			if err := t.current().addRow(nil); err != nil {
+				return err
+			}
+			continue
 		}
 		row := make([]any, len(headers))
 		for j, h := range headers {
@@ -278,6 +279,37 @@ func (t *tableBuilder) subTableFromList(list []any, indent int, title *string) e
 		}
 	}
 	return nil
+}
+
+// listKeys is _group_scalar_keys_from_list: the sorted keys with scalar
+// values in any object of the list, and the others. Python iterates each
+// element as if it were a dict; of the other values only an empty list or
+// string get through (without keys).
+func listKeys(list []any) (headers, more []string, err error) {
+	hs, ms := map[string]bool{}, map[string]bool{}
+	for _, el := range list {
+		switch x := el.(type) {
+		case *pyjson.Object:
+			h, m := groupScalarKeys(x)
+			for _, k := range h {
+				hs[k] = true
+			}
+			for _, k := range m {
+				ms[k] = true
+			}
+		case []any:
+			if len(x) > 0 {
+				return nil, nil, fmt.Errorf("list indices must be integers or slices, not %s", pyjson.TypeName(x[0]))
+			}
+		case string:
+			if x != "" {
+				return nil, nil, errors.New("string indices must be integers")
+			}
+		default:
+			return nil, nil, fmt.Errorf("'%s' object is not iterable", pyjson.TypeName(el))
+		}
+	}
+	return sortedKeys(hs), sortedKeys(ms), nil
 }
 
 func sortedKeys(m map[string]bool) []string {

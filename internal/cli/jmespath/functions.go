@@ -1,11 +1,11 @@
 package jmespath
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/adit-project/adit/internal/cli/pyjson"
@@ -30,10 +30,10 @@ func builtin(name string) (function, bool) {
 	f, ok := map[string]function{
 		"abs":         {[]argSpec{sig("number")}, fnAbs},
 		"avg":         {[]argSpec{sig("array-number")}, fnAvg},
-		"ceil":        {[]argSpec{sig("number")}, func(a []any) (any, error) { return roundWith(a[0], math.Ceil), nil }},
+		"ceil":        {[]argSpec{sig("number")}, func(a []any) (any, error) { return roundWith(a[0], math.Ceil) }},
 		"contains":    {[]argSpec{sig("array", "string"), sig()}, fnContains},
 		"ends_with":   {[]argSpec{sig("string"), sig("string")}, func(a []any) (any, error) { return strings.HasSuffix(a[0].(string), a[1].(string)), nil }},
-		"floor":       {[]argSpec{sig("number")}, func(a []any) (any, error) { return roundWith(a[0], math.Floor), nil }},
+		"floor":       {[]argSpec{sig("number")}, func(a []any) (any, error) { return roundWith(a[0], math.Floor) }},
 		"join":        {[]argSpec{sig("string"), sig("array-string")}, fnJoin},
 		"keys":        {[]argSpec{sig("object")}, fnKeys},
 		"length":      {[]argSpec{sig("string", "array", "object")}, fnLength},
@@ -52,7 +52,7 @@ func builtin(name string) (function, bool) {
 		"to_array":    {[]argSpec{sig()}, fnToArray},
 		"to_number":   {[]argSpec{sig()}, fnToNumber},
 		"to_string":   {[]argSpec{sig()}, fnToString},
-		"type":        {[]argSpec{sig()}, func(a []any) (any, error) { return jmesType(a[0]), nil }},
+		"type":        {[]argSpec{sig()}, fnType},
 		"values":      {[]argSpec{sig("object")}, fnValues},
 	}[name]
 	return f, ok
@@ -87,34 +87,6 @@ func pyTypeName(v any) string {
 	return pyjson.TypeName(v)
 }
 
-// TypeError is jmespath's JMESPathTypeError.
-type TypeError struct {
-	fn       string
-	value    any
-	actual   string
-	expected []string
-}
-
-func (e *TypeError) Error() string {
-	return fmt.Sprintf("In function %s(), invalid type for value: %s, expected one of: %s, received: \"%s\"",
-		e.fn, strValue(e.value), pyList(e.expected), e.actual)
-}
-
-func strValue(v any) string {
-	if x, ok := v.(expref); ok {
-		return fmt.Sprintf("<jmespath.visitor._Expression object at %p>", x.n)
-	}
-	return pyjson.Str(v)
-}
-
-func pyList(ss []string) string {
-	parts := make([]string, len(ss))
-	for i, s := range ss {
-		parts[i] = pyjson.QuoteRepr(s)
-	}
-	return "[" + strings.Join(parts, ", ") + "]"
-}
-
 func visitFunction(n *node, v any) (any, error) {
 	args := make([]any, 0, len(n.children))
 	for _, c := range n.children {
@@ -127,7 +99,7 @@ func visitFunction(n *node, v any) (any, error) {
 	name := n.value.(string)
 	f, ok := builtin(name)
 	if !ok {
-		return nil, fmt.Errorf("Unknown function: %s()", name)
+		return nil, &UnknownFunctionError{name}
 	}
 	if err := checkArgs(name, f.sig, args); err != nil {
 		return nil, err
@@ -135,20 +107,13 @@ func visitFunction(n *node, v any) (any, error) {
 	return f.fn(args)
 }
 
-func plural(n int) string {
-	if n == 1 {
-		return "argument"
-	}
-	return "arguments"
-}
-
 func checkArgs(name string, sig []argSpec, args []any) error {
 	if len(sig) > 0 && sig[len(sig)-1].variadic {
 		if len(args) < len(sig) {
-			return fmt.Errorf("Expected at least %d %s for function %s(), received %d", len(sig), plural(len(sig)), name, len(args))
+			return &ArityError{name: name, expected: len(sig), actual: len(args), variadic: true}
 		}
 	} else if len(args) != len(sig) {
-		return fmt.Errorf("Expected %d %s for function %s(), received %d", len(sig), plural(len(sig)), name, len(args))
+		return &ArityError{name: name, expected: len(sig), actual: len(args)}
 	}
 	for i, s := range sig {
 		if len(s.types) > 0 {
@@ -198,7 +163,10 @@ func checkType(name string, v any, types []string) error {
 
 func fnAbs(a []any) (any, error) {
 	if i, ok := a[0].(int64); ok {
-		if i < 0 {
+		switch {
+		case i == math.MinInt64:
+			return -float64(i), nil // 2**63: beyond 64 bits, a float
+		case i < 0:
 			return -i, nil
 		}
 		return i, nil
@@ -206,50 +174,32 @@ func fnAbs(a []any) (any, error) {
 	return math.Abs(a[0].(float64)), nil
 }
 
-// roundWith applies math.ceil/floor, which return ints in Python 3.
-func roundWith(v any, f func(float64) float64) any {
+// roundWith applies math.ceil/floor, which return ints in Python 3 and
+// fail on infinities and NaN. An integral value beyond 64 bits stays a
+// float (Python's int would be exact; see the package doc of cli).
+func roundWith(v any, f func(float64) float64) (any, error) {
 	if i, ok := v.(int64); ok {
-		return i
+		return i, nil
 	}
-	return int64(f(v.(float64)))
+	r := f(v.(float64))
+	switch {
+	case math.IsInf(r, 0):
+		return nil, errors.New("cannot convert float infinity to integer")
+	case math.IsNaN(r):
+		return nil, errors.New("cannot convert float NaN to integer")
+	case r < -(1<<63) || r >= 1<<63:
+		return r, nil
+	}
+	return int64(r), nil
 }
 
-// pySum adds like Python's sum(): ints stay ints until a float appears.
-func pySum(list []any) any {
-	var isum int64
-	var fsum float64
-	isFloat := false
-	for _, el := range list {
-		switch x := el.(type) {
-		case int64:
-			if isFloat {
-				fsum += float64(x)
-			} else {
-				isum += x
-			}
-		case float64:
-			if !isFloat {
-				isFloat = true
-				fsum = float64(isum)
-			}
-			fsum += x
-		}
-	}
-	if isFloat {
-		return fsum
-	}
-	return isum
-}
-
-func fnSum(a []any) (any, error) { return pySum(a[0].([]any)), nil }
-
-func fnAvg(a []any) (any, error) {
-	list := a[0].([]any)
-	if len(list) == 0 {
+// fnType is type(): Python's chain of isinstance tests finds nothing for
+// an expression reference and returns None.
+func fnType(a []any) (any, error) {
+	if _, ok := a[0].(expref); ok {
 		return nil, nil
 	}
-	s, _ := toFloat(pySum(list))
-	return s / float64(len(list)), nil
+	return jmesType(a[0]), nil
 }
 
 func fnContains(a []any) (any, error) {
@@ -377,18 +327,6 @@ func extremeBy(a []any, dir int, fn string) (any, error) {
 	return best, nil
 }
 
-func fnMerge(a []any) (any, error) {
-	out := pyjson.NewObject()
-	for _, arg := range a {
-		o := arg.(*pyjson.Object)
-		for _, k := range o.Keys() {
-			v, _ := o.Get(k)
-			out.Set(k, v)
-		}
-	}
-	return out, nil
-}
-
 func fnNotNull(a []any) (any, error) {
 	for _, v := range a {
 		if v != nil {
@@ -459,23 +397,10 @@ func fnToNumber(a []any) (any, error) {
 	switch x := a[0].(type) {
 	case int64, float64:
 		return x, nil
+	case expref:
+		return nil, errors.New("int() argument must be a string, a bytes-like object or a real number, not '_Expression'")
 	case string:
-		t := strings.TrimSpace(x)
-		if i, err := strconv.ParseInt(strings.ReplaceAll(t, "_", ""), 10, 64); err == nil && !strings.HasPrefix(t, "_") {
-			return i, nil
-		}
-		if f, err := strconv.ParseFloat(t, 64); err == nil {
-			return f, nil
-		}
-		switch strings.ToLower(strings.TrimLeft(t, "+-")) {
-		case "inf", "infinity":
-			if strings.HasPrefix(t, "-") {
-				return math.Inf(-1), nil
-			}
-			return math.Inf(1), nil
-		case "nan":
-			return math.NaN(), nil
-		}
+		return parseNumber(x), nil
 	}
 	return nil, nil
 }

@@ -3,12 +3,26 @@ package jmespath
 import (
 	"errors"
 	"fmt"
+	"math"
+	"strings"
 
 	"github.com/adit-project/adit/internal/cli/pyjson"
 )
 
 // expref is jmespath's _Expression: an unevaluated expression argument.
 type expref struct{ n *node }
+
+// String is str() of a Python _Expression object, as to_string(), error
+// messages and the text and table output show it. The address is the
+// node's, padded to the 12 hex digits CPython's addresses have on 64-bit
+// Linux so that table columns come out as wide.
+func (e expref) String() string {
+	addr := strings.TrimPrefix(fmt.Sprintf("%p", e.n), "0x")
+	if len(addr) < 12 {
+		addr = strings.Repeat("0", 12-len(addr)) + addr
+	}
+	return "<jmespath.visitor._Expression object at 0x" + addr + ">"
+}
 
 // Search evaluates the expression against data.
 func (e *Expr) Search(data any) (any, error) {
@@ -125,6 +139,9 @@ func visitComparator(n *node, v any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c == unordered {
+		return false, nil
+	}
 	switch op {
 	case "lt":
 		return c < 0, nil
@@ -162,30 +179,23 @@ func toFloat(v any) (float64, bool) {
 	return 0, false
 }
 
-// order compares two numbers or two strings, failing like Python when the
-// kinds differ.
+// unordered is what order returns for a NaN operand: every ordering
+// comparison is false.
+const unordered = 2
+
+// order compares two numbers (exactly, as Python compares ints with
+// floats) or two strings, failing like Python when the kinds differ.
 func order(a, b any, sym string) (int, error) {
-	if fa, ok := toFloat(a); ok {
-		if fb, ok := toFloat(b); ok {
-			switch {
-			case fa < fb:
-				return -1, nil
-			case fa > fb:
-				return 1, nil
-			}
-			return 0, nil
+	if isNumber(a) && isNumber(b) {
+		if c, ok := pyjson.CompareNumbers(a, b); ok {
+			return c, nil
 		}
+		return unordered, nil
 	}
 	sa, okA := a.(string)
 	sb, okB := b.(string)
 	if okA && okB {
-		switch {
-		case sa < sb:
-			return -1, nil
-		case sa > sb:
-			return 1, nil
-		}
-		return 0, nil
+		return strings.Compare(sa, sb), nil
 	}
 	return 0, fmt.Errorf("'%s' not supported between instances of '%s' and '%s'", sym, pyjson.TypeName(a), pyjson.TypeName(b))
 }
@@ -271,6 +281,11 @@ func visitSlice(n *node, v any) (any, error) {
 	out := []any{}
 	for i := start; (step > 0 && i < stop) || (step < 0 && i > stop); i += step {
 		out = append(out, list[i])
+		// A step beyond the list (up to a saturated 64-bit one) must not
+		// overflow i.
+		if (step > 0 && i > math.MaxInt-step) || (step < 0 && i < math.MinInt-step) {
+			break
+		}
 	}
 	return out, nil
 }

@@ -17,6 +17,15 @@ type token struct {
 	typ   string
 	value any // string, int64 or a JSON literal value
 	start int
+	raw   string // a number beyond 64 bits as written; value saturates
+}
+
+// shown is the token's value as Python's error messages print it.
+func (t token) shown() any {
+	if t.raw != "" {
+		return t.raw
+	}
+	return t.value
 }
 
 // LexerError is jmespath's LexerError.
@@ -155,7 +164,9 @@ func (l *lexer) number() (*token, error) {
 	}
 	n, err := strconv.ParseInt(lit, 10, 64)
 	if err != nil {
-		return nil, &LexerError{pos: start, msg: "Unknown token " + lit}
+		// Out of range: Python keeps the exact int. As an index or slice
+		// bound the saturated value selects the same elements.
+		return &token{typ: "number", value: n, start: start, raw: lit}, nil
 	}
 	return &token{typ: "number", value: n, start: start}, nil
 }
@@ -196,7 +207,7 @@ func (l *lexer) literal() (*token, error) {
 	v, err := pyjson.Decode(lexeme, false)
 	if err != nil {
 		// JEP-12 deprecated form: an unquoted string literal.
-		v, err = pyjson.Decode(`"`+strings.TrimLeft(lexeme, " \t\n\r\v\f")+`"`, false)
+		v, err = pyjson.Decode(`"`+strings.TrimLeftFunc(lexeme, pySpace)+`"`, false)
 		if err != nil {
 			return nil, &LexerError{pos: start, msg: "Bad token " + lexeme}
 		}

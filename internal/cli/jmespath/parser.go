@@ -88,7 +88,7 @@ func (p *parser) parse() (*node, error) {
 	}
 	if p.cur() != "eof" {
 		t := p.tok(0)
-		return nil, &ParseError{pos: t.start, tokValue: t.value, tokType: t.typ, msg: "Unexpected token: " + pyjson.Str(t.value)}
+		return nil, &ParseError{pos: t.start, tokValue: t.shown(), tokType: t.typ, msg: "Unexpected token: " + pyjson.Str(t.shown())}
 	}
 	return n, nil
 }
@@ -130,14 +130,14 @@ func (p *parser) expression(bp int) (*node, error) {
 }
 
 func tokenError(t token, reason string) error {
-	return &ParseError{pos: t.start, tokValue: t.value, tokType: t.typ, msg: reason}
+	return &ParseError{pos: t.start, tokValue: t.shown(), tokType: t.typ, msg: reason}
 }
 
 func (p *parser) errorMaybeEOF(expected string, t token) error {
 	if t.typ == "eof" {
-		return &ParseError{pos: t.start, tokValue: t.value, tokType: t.typ, incomplete: true}
+		return &ParseError{pos: t.start, tokValue: t.shown(), tokType: t.typ, incomplete: true}
 	}
-	return &ParseError{pos: t.start, tokValue: t.value, tokType: t.typ,
+	return &ParseError{pos: t.start, tokValue: t.shown(), tokType: t.typ,
 		msg: fmt.Sprintf("Expecting: %s, got: %s", expected, t.typ)}
 }
 
@@ -164,7 +164,7 @@ func (p *parser) nud(t token) (*node, error) {
 	case "quoted_identifier":
 		if p.cur() == "lparen" {
 			n := p.tok(0)
-			return nil, &ParseError{pos: 0, tokValue: n.value, tokType: n.typ, msg: "Quoted identifier not allowed for function names."}
+			return nil, &ParseError{pos: 0, tokValue: n.shown(), tokType: n.typ, msg: "Quoted identifier not allowed for function names."}
 		}
 		return leaf("field", t.value), nil
 	case "star":
@@ -209,7 +209,7 @@ func (p *parser) nud(t token) (*node, error) {
 		}
 		return tree("expref", nil, n), nil
 	case "eof":
-		return nil, &ParseError{pos: t.start, tokValue: t.value, tokType: t.typ, incomplete: true}
+		return nil, &ParseError{pos: t.start, tokValue: t.shown(), tokType: t.typ, incomplete: true}
 	}
 	return nil, tokenError(t, "invalid token")
 }

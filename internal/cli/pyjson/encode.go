@@ -1,6 +1,7 @@
 package pyjson
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -30,9 +31,26 @@ func Dumps(v any, o EncodeOptions) string {
 	return b.String()
 }
 
+// ErrUnencodable reports a value json.dumps cannot encode (no default=
+// hook applies to it), such as a JMESPath expression reference.
+var ErrUnencodable = errors.New("value of an unrecognized type")
+
+// DumpsStrict encodes v like Dumps but stops at a value of a type outside
+// this package's value model, as json.dump with a default= hook that
+// raises TypeError does: it returns the text written up to that value and
+// ErrUnencodable.
+func DumpsStrict(v any, o EncodeOptions) (string, error) {
+	var b strings.Builder
+	e := encoder{b: &b, o: o, strict: true}
+	e.value(v, 0)
+	return b.String(), e.err
+}
+
 type encoder struct {
-	b *strings.Builder
-	o EncodeOptions
+	b      *strings.Builder
+	o      EncodeOptions
+	strict bool
+	err    error // set in strict mode at an unencodable value
 }
 
 // separate writes what goes between two items of a list or object.
@@ -73,6 +91,10 @@ func (e *encoder) value(v any, level int) {
 	case Datetime:
 		e.b.WriteString(Quote(x.Format("2006-01-02T15:04:05"), e.o.ASCII))
 	default:
+		if e.strict {
+			e.err = ErrUnencodable
+			return
+		}
 		e.b.WriteString(Quote(Str(v), e.o.ASCII))
 	}
 }
@@ -88,7 +110,9 @@ func (e *encoder) list(x []any, level int) {
 			e.separate()
 		}
 		e.newline(level + 1)
-		e.value(el, level+1)
+		if e.value(el, level+1); e.err != nil {
+			return
+		}
 	}
 	e.newline(level)
 	e.b.WriteByte(']')
@@ -111,7 +135,9 @@ func (e *encoder) object(x *Object, level int) {
 		} else {
 			e.b.WriteString(": ")
 		}
-		e.value(x.vals[k], level+1)
+		if e.value(x.vals[k], level+1); e.err != nil {
+			return
+		}
 	}
 	e.newline(level)
 	e.b.WriteByte('}')

@@ -78,13 +78,12 @@ func IsScalar(v any) bool {
 }
 
 // Equal reports whether a and b are equal under Python's == (1 == 1.0,
-// dicts compare without regard to order, True == 1).
+// exactly, also beyond 2**53; dicts compare without regard to order;
+// True == 1; NaN equals nothing).
 func Equal(a, b any) bool {
-	if x, ok := number(a); ok {
-		if y, ok := number(b); ok {
-			return x == y
-		}
-		return false
+	if _, _, ok := numberParts(a); ok {
+		c, ok := CompareNumbers(a, b)
+		return ok && c == 0
 	}
 	switch x := a.(type) {
 	case nil:
@@ -120,23 +119,6 @@ func Equal(a, b any) bool {
 		return ok && x.Equal(y.Time)
 	}
 	return false
-}
-
-// number converts Python numeric values (bool included, as in Python) to
-// float64 for comparison.
-func number(v any) (float64, bool) {
-	switch x := v.(type) {
-	case int64:
-		return float64(x), true
-	case float64:
-		return x, true
-	case bool:
-		if x {
-			return 1, true
-		}
-		return 0, true
-	}
-	return 0, false
 }
 
 // TypeName returns Python's type(v).__name__.

@@ -112,7 +112,64 @@ max_by(tunnel.nums, &@)
 tunnel.nested[0][1]
 tunnel.tags[0:2].key
 {a: tunnel.n}.a
-tunnel.{a: n, b: {c: f}}""".split("\n")
+tunnel.{a: n, b: {c: f}}
+merge(`{}`, tunnel.missing)
+merge(`{}`, '')
+merge(`{}`, `[["a", 1], "bc", {"x": 1, "y": 2}]`)
+merge(`{}`, `[1]`)
+merge(`{}`, `"ab"`)
+merge(`{}`, `[["a"]]`)
+merge(`{}`, `[[["a"], 1]]`)
+ceil(to_number('inf'))
+floor(to_number('-inf'))
+ceil(to_number('nan'))
+floor(`1e300`)
+type(&key)
+to_number(&key)
+tunnel.nums[99999999999999999999]
+tunnel.nums[-99999999999999999999]
+tunnel.nums[::99999999999999999999]
+tunnel.nums[::-99999999999999999999]
+tunnel.nums[99999999999999999999:]
+tunnel.nums[-99999999999999999999:2]
+tunnel.nums[1::9223372036854775807]
+tunnel.nums[-2::-9223372036854775807]
+tunnel 99999999999999999999
+to_number('1e500')
+to_number('-1e500')
+to_number('0x1p4')
+to_number('0x10')
+to_number('١٢')
+to_number('٣.٥')
+to_number('1__0')
+to_number('1_')
+to_number('_1')
+to_number('1_0.5')
+to_number(' 12 ')
+to_number('1e3')
+to_number('.5')
+to_number('5.')
+to_number('-Infinity')
+to_number('99999999999999999999')
+`9007199254740993` == `9007199254740992.0`
+`9007199254740993` > `9007199254740992.0`
+`9007199254740992.0` < `9007199254740993`
+`9223372036854775807` == `9223372036854775808.0`
+contains(`[9007199254740993]`, `9007199254740992.0`)
+sort(`[9007199254740993, 9007199254740992.0, 9007199254740992]`)
+sort_by(`[{"a": 9007199254740993}, {"a": 9007199254740992.0}]`, &a)
+abs(`-9223372036854775808`)
+sum(`[4611686018427387904, 4611686018427387904]`)
+sum(`[4611686018427387904, 4611686018427387904, 0.5, -1]`)
+sum(`[-9223372036854775808, -1]`)
+sum(`[-0.0]`)
+avg(`[9223372036854775807, 9223372036854775807]`)
+avg(`[9007199254740993, 0]`)
+to_number('nan') <= `1`
+`1` >= to_number('nan')
+``
+`a`
+to_number('12')""".split("\n")
 out = []
 for e in exprs:
     try:
