@@ -34,10 +34,14 @@ type result struct {
 	code           int
 }
 
+// cliTimeout bounds one AWS CLI run: Python starts slowly on a loaded
+// machine, but a run this long means something hangs.
+const cliTimeout = 2 * time.Minute
+
 // awsCLI runs `aws iotsecuretunneling <args> --endpoint-url <in.URL>`.
 func awsCLI(t *testing.T, in *servertest.Instance, env []string, args ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
 	defer cancel()
 	full := append([]string{"iotsecuretunneling"}, args...)
 	full = append(full, "--endpoint-url", in.URL)
@@ -46,6 +50,9 @@ func awsCLI(t *testing.T, in *servertest.Instance, env []string, args ...string)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("aws %s: not done within %v (killed); stderr %q", strings.Join(args, " "), cliTimeout, errb.String())
+	}
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
