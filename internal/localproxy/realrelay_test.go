@@ -86,12 +86,14 @@ func (rr *realRelay) cfg(mode tunnel.Mode, services ...localproxy.Service) local
 	return configFor("ws://"+rr.front.Addr().String(), mode, services...)
 }
 
-// cutAll drops every forwarded connection without a Close frame.
+// cutAll drops every forwarded connection without a Close frame, newest
+// first: a proxy that connected later is cut before the relay can tell it
+// that an earlier one left (STREAM_RESET), so each proxy sees the cut.
 func (rr *realRelay) cutAll() {
 	rr.mu.Lock()
 	defer rr.mu.Unlock()
-	for _, c := range rr.conns {
-		c.Close()
+	for i := len(rr.conns) - 1; i >= 0; i-- {
+		rr.conns[i].Close()
 	}
 	rr.conns = nil
 }
