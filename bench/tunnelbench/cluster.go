@@ -27,12 +27,6 @@ type clusterResults struct {
 	Duration float64           `json:"duration_seconds"`
 }
 
-// clusterAPIRow is one apibench row of one setup.
-type clusterAPIRow struct {
-	Setup string `json:"setup"`
-	apiRow
-}
-
 // cmdCluster runs the cluster benchmark (issue 12): PostgreSQL, three
 // tunneld nodes and HAProxy, each figure beside its single-node one.
 func cmdCluster(args []string) error {
@@ -48,6 +42,7 @@ func cmdCluster(args []string) error {
 	failN := fs.Int("failover-tunnels", 20, "tunnels owned by the node that is killed")
 	rampSteps := fs.String("ramp-steps", "", "comma-separated tunnel counts of the ramp (default 5000,15000,25000; smoke 30,60)")
 	rampPeriod := fs.Duration("ramp-period", 5*time.Second, "each ramp tunnel sends one 64-byte message per period")
+	profile := fs.Bool("profile", false, "CPU profiles of node1 during the 3-node API runs (in OUT/api/profiles)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -60,7 +55,7 @@ func cmdCluster(args []string) error {
 		cfg = smokeConfig()
 		cfg.rampSteps, *failN = []int{30, 60}, min(*failN, 3)
 	}
-	cfg.rampPeriod = *rampPeriod
+	cfg.rampPeriod, cfg.profile = *rampPeriod, *profile
 	if *smoke && !flagSet(fs, "ramp-period") {
 		cfg.rampPeriod = 500 * time.Millisecond
 	}
@@ -174,46 +169,6 @@ func runClusterParts(cfg *config, res *clusterResults, parts map[string]bool, bi
 		fail("failover", res.Failover.Err)
 	}
 	return failures
-}
-
-// clusterAPI measures OpenTunnel/s and DescribeTunnel/s on one node with
-// SQLite, on one node of the cluster, and on every node of the cluster at
-// once, with the same number of clients (16 per cluster node).
-func clusterAPI(cfg *config, c *benchCluster, bin, dir string, logf func(string, ...any)) ([]clusterAPIRow, string) {
-	ab := filepath.Join(bin, "apibench")
-	clients := strconv.Itoa(16 * len(c.nodes))
-	run := func(setup, endpoints, creds string) ([]clusterAPIRow, string) {
-		rows, e := apiBench(ab, "-endpoint", endpoints, "-credentials", creds, "-ops", "OpenTunnel,DescribeTunnel",
-			"-clients", clients, "-duration", cfg.apiDur.String())
-		var out []clusterAPIRow
-		for _, r := range rows {
-			out = append(out, clusterAPIRow{Setup: setup, apiRow: r})
-			logf("api: %s: %s %.0f/s (%d errors)", setup, r.Op, r.PerSec, r.Errors)
-		}
-		return out, e
-	}
-	single, err := startTunneld(filepath.Join(bin, "tunneld"), filepath.Join(dir, "sqlite"), "tunneld-sqlite", false)
-	if err != nil {
-		return nil, err.Error()
-	}
-	all, e1 := run("1 node, SQLite", "http://"+single.addr, filepath.Join(single.dir, "data", "credentials"))
-	single.stop()
-	creds := filepath.Join(c.nodes[0].dir, "data", "credentials")
-	rows, e2 := run("1 node of the cluster, PostgreSQL", "http://"+c.nodes[0].addr, creds)
-	all = append(all, rows...)
-	var eps []string
-	for _, nd := range c.nodes {
-		eps = append(eps, "http://"+nd.addr)
-	}
-	rows, e3 := run(fmt.Sprintf("%d nodes, PostgreSQL", len(c.nodes)), strings.Join(eps, ","), creds)
-	all = append(all, rows...)
-	errs := firstNonEmpty(e1, e2, e3)
-	for _, r := range all {
-		if errs == "" && r.Errors > 0 {
-			errs = fmt.Sprintf("%s %s: %d errors", r.Setup, r.Op, r.Errors)
-		}
-	}
-	return all, errs
 }
 
 // flagSet reports whether the command line set flag name.

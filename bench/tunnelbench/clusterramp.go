@@ -5,10 +5,19 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 )
+
+// rampParallel is how many peers each connecting process (the bench for
+// sources, each peers child for destinations) connects at once. Every
+// connect claims a token in PostgreSQL; with 64 per process (256 claims in
+// flight) on a loaded two-core machine, claims queued past the nodes'
+// 3 s lease, a node's heartbeat with them, and the other nodes reaped it
+// as dead (see docs/BENCHMARKS.md, "Cluster").
+const rampParallel = 16
 
 // clusterStep is what the cluster ramp measured at one number of tunnels.
 type clusterStep struct {
@@ -47,8 +56,8 @@ type peersChild struct {
 	lines *lineReader
 }
 
-func startPeersChild(self, endpoint string) (*peersChild, error) {
-	cmd := exec.Command(self, "peers", "-endpoint", endpoint)
+func startPeersChild(self, endpoint string, parallel int) (*peersChild, error) {
+	cmd := exec.Command(self, "peers", "-endpoint", endpoint, "-parallel", strconv.Itoa(parallel))
 	in, _ := cmd.StdinPipe()
 	out, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr
@@ -102,7 +111,7 @@ func clusterRamp(cfg *config, c *benchCluster, self string, logf func(string, ..
 	}
 	children := make([]*peersChild, n)
 	for i, nd := range c.nodes {
-		ch, err := startPeersChild(self, nd.addr)
+		ch, err := startPeersChild(self, nd.addr, rampParallel)
 		if err != nil {
 			res.Err = err.Error()
 			return
@@ -202,13 +211,13 @@ func connectDestinations(children []*peersChild, toks []openedTunnel, first int)
 }
 
 // connectSources connects tunnel first+k's source peer to node
-// ((first+k)/n)%n, 64 at a time.
+// ((first+k)/n)%n, rampParallel at a time.
 func connectSources(c *benchCluster, toks []openedTunnel, first int) ([]*srcPeer, error) {
 	n := len(c.nodes)
 	out := make([]*srcPeer, len(toks))
 	var wg sync.WaitGroup
 	var firstErr atomic.Value
-	sem := make(chan struct{}, 64)
+	sem := make(chan struct{}, rampParallel)
 	for k, t := range toks {
 		sem <- struct{}{}
 		wg.Add(1)

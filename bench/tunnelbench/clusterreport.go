@@ -50,11 +50,13 @@ func clusterReport(r *clusterResults, cfg *config) string {
 	if len(r.API) > 0 {
 		w("\n### API on PostgreSQL\n")
 		w("bench/apibench, SigV4-signed keep-alive requests, %s per operation; in the %d-node row its clients are spread round robin over the nodes.\n", cfg.apiDur, r.Nodes)
-		w("| setup | operation | clients | requests | errors | req/s | p50 | p99 |")
-		w("|---|---|---|---|---|---|---|---|")
+		w("| setup | operation | clients | requests | errors | req/s | p50 | p99 | CPU tunneld | CPU PostgreSQL | CPU apibench |")
+		w("|---|---|---|---|---|---|---|---|---|---|---|")
 		for _, a := range r.API {
-			w("| %s | %s | %d | %d | %d | %.0f | %s | %s |", a.Setup, a.Op, a.Clients, a.N, a.Errors, a.PerSec, a.P50, a.P99)
+			w("| %s | %s | %d | %d | %d | %.0f | %s | %s | %.2f | %.2f | %.2f |", a.Setup, a.Op, a.Clients, a.N, a.Errors, a.PerSec, a.P50, a.P99,
+				a.TunneldCPU, a.PostgresCPU, a.ClientCPU)
 		}
+		w("\nCPU in cores over each run (all nodes together; PostgreSQL: the server and its backends).")
 		for _, a := range r.API[max(0, len(r.API)-2):] {
 			switch a.Op {
 			case "OpenTunnel":

@@ -560,6 +560,11 @@ func apiBench(bin string, args ...string) ([]apiRow, string) {
 	if err != nil {
 		return nil, fmt.Sprintf("%v: %s", err, tail(outb))
 	}
+	return parseAPIRows(outb)
+}
+
+// parseAPIRows reads apibench's Markdown table.
+func parseAPIRows(outb []byte) ([]apiRow, string) {
 	var rows []apiRow
 	sc := bufio.NewScanner(strings.NewReader(string(outb)))
 	for sc.Scan() {
