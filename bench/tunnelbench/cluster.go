@@ -40,7 +40,7 @@ func cmdCluster(args []string) error {
 	nodes := fs.Int("nodes", 3, "tunneld nodes")
 	lease := fs.String("lease", "", "--cluster-lease of every node (empty: tunneld's default, 3s)")
 	failN := fs.Int("failover-tunnels", 20, "tunnels owned by the node that is killed")
-	rampSteps := fs.String("ramp-steps", "", "comma-separated tunnel counts of the ramp (default 5000,15000,25000; smoke 30,60)")
+	rampSteps := fs.String("ramp-steps", "", "comma-separated tunnel counts of the ramp (default 2500,5000,7500,25000, capped at what fits the open-file limit; smoke 30,60)")
 	rampPeriod := fs.Duration("ramp-period", 5*time.Second, "each ramp tunnel sends one 64-byte message per period")
 	profile := fs.Bool("profile", false, "CPU profiles of node1 during the 3-node API runs (in OUT/api/profiles)")
 	if err := fs.Parse(args); err != nil {
@@ -50,7 +50,7 @@ func cmdCluster(args []string) error {
 		return fmt.Errorf("-bin and -out are required, -nodes at least 2")
 	}
 	cfg := fullConfig()
-	cfg.rampSteps, cfg.rampWindow, cfg.rampSettle = []int{5000, 15000, 25000}, 10*time.Second, 0
+	cfg.rampSteps, cfg.rampWindow, cfg.rampSettle = []int{2500, 5000, 7500, 25000}, 10*time.Second, 0
 	if *smoke {
 		cfg = smokeConfig()
 		cfg.rampSteps, *failN = []int{30, 60}, min(*failN, 3)

@@ -19,6 +19,12 @@ import (
 // as dead (see docs/BENCHMARKS.md, "Cluster").
 const rampParallel = 16
 
+// fdsPerForward is what one forwarded peer costs the forwarding node in
+// descriptors: the client's socket, the socket to the owner, and the two
+// pipes (two descriptors each) that Go's io.Copy between two TCP sockets
+// holds for splice(2), one per direction, for the connection's life.
+const fdsPerForward = 6
+
 // clusterStep is what the cluster ramp measured at one number of tunnels.
 type clusterStep struct {
 	Tunnels        int       `json:"tunnels"`
@@ -84,11 +90,11 @@ func (pc *peersChild) stop() {
 // clusterFit is how many tunnels fit every process's open-file limit.
 // With n nodes, the destination on node i%n (its owner) and the source
 // on node (i/n)%n, a node holds per tunnel: 1/n destination, 1/n source
-// of its own tunnels, and 2·(n-1)/n² descriptors for sources it forwards
-// (the client's and the one to the owner). The bench process holds every
+// of its own tunnels (forwarded or not), and (n-1)/n² sources it forwards
+// at fdsPerForward descriptors each. The bench process holds every
 // source, each peers child 1/n of the destinations.
 func clusterFit(nofile uint64, n, nodeFds int) int {
-	perTunnel := (2 + 2*float64(n-1)/float64(n)) / float64(n)
+	perTunnel := (2 + fdsPerForward*float64(n-1)/float64(n)) / float64(n)
 	node := int(float64(int(nofile)-nodeFds-256) / perTunnel)
 	client := int(nofile) - 512
 	return min(node, client)
@@ -224,6 +230,9 @@ func connectSources(c *benchCluster, toks []openedTunnel, first int) ([]*srcPeer
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
+			if firstErr.Load() != nil {
+				return // fail fast: the step is lost anyway
+			}
 			nd := c.nodes[((first+k)/n)%n]
 			p, err := dialPeer(nd.addr, nil, "source", t.SourceAccessToken, 60*time.Second)
 			if err != nil {
