@@ -23,6 +23,7 @@ type clusterResults struct {
 	API      []clusterAPIRow   `json:"api"`
 	APIErr   string            `json:"api_error,omitempty"`
 	Ramp     clusterRampResult `json:"ramp"`
+	RampOne  rampResult        `json:"ramp_single"` // the same peers and traffic on one SQLite node
 	Failover failoverResult    `json:"failover"`
 	Duration float64           `json:"duration_seconds"`
 }
@@ -159,6 +160,11 @@ func runClusterParts(cfg *config, res *clusterResults, parts map[string]bool, bi
 		logf("cluster ramp to %v tunnels", cfg.rampSteps)
 		res.Ramp = clusterRamp(cfg, c, self, logf)
 		fail("ramp", res.Ramp.Err)
+		one := *cfg
+		one.rampSteps = singleSteps(res.Ramp.Steps)
+		logf("one-node ramp to %v tunnels (baseline)", one.rampSteps)
+		res.RampOne = ramp(&one, bin, self, filepath.Join(out, "ramp-single"), logf)
+		fail("one-node ramp", res.RampOne.Err)
 	}
 	if parts["failover"] {
 		if lease == "" {
@@ -176,4 +182,19 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
+}
+
+// singleSteps are the steps of the one-node baseline ramp: the cluster
+// ramp's first two (one node holds two descriptors per tunnel, so these
+// fit where the cluster's did), or smaller ones when the cluster ramp
+// measured nothing.
+func singleSteps(steps []clusterStep) []int {
+	var out []int
+	for _, s := range steps[:min(2, len(steps))] {
+		out = append(out, s.Tunnels)
+	}
+	if len(out) == 0 {
+		out = []int{10}
+	}
+	return out
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -182,6 +183,9 @@ func clusterRamp(cfg *config, c *benchCluster, self string, logf func(string, ..
 		logf("cluster ramp: %d tunnels: rss %v KiB, %v B/tunnel, cpu %v, rtt p50 %.0fµs p99 %.0fµs, %d sent, %d lost, %d closed",
 			st.Tunnels, st.RSSKB, roundAll(st.PerTunnelB), roundAll(st.CPUCores), st.Lat.P50, st.Lat.P99, st.Sent, st.Lost, rc.closed.Load())
 		res.Steps = append(res.Steps, st)
+		if cfg.profile && (st.Tunnels >= res.MaxFit || want == cfg.rampSteps[len(cfg.rampSteps)-1]) {
+			saveMemProfiles(c.nodes[1], filepath.Join(c.dir, "..", "ramp"), logf)
+		}
 		if st.Tunnels >= res.MaxFit {
 			break
 		}
@@ -308,4 +312,19 @@ func roundAll(v []float64) []string {
 		}
 	}
 	return out
+}
+
+// saveMemProfiles saves node nd's heap profile (after a collection) and its
+// goroutines grouped by stack, as text, into dir.
+func saveMemProfiles(nd *tunneld, dir string, logf func(string, ...any)) {
+	os.MkdirAll(dir, 0o755)
+	for name, path := range map[string]string{"heap.pprof": "/debug/pprof/heap?gc=1", "goroutines.txt": "/debug/pprof/goroutine?debug=1"} {
+		body, err := httpGet("http://" + nd.pprof + path)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, nd.name+"-"+name), []byte(body), 0o644)
+		}
+		if err != nil {
+			logf("cluster ramp: %s %s: %v", nd.name, name, err)
+		}
+	}
 }

@@ -83,6 +83,15 @@ func clusterReport(r *clusterResults, cfg *config) string {
 				strings.Join(rss, ", "), strings.Join(per, ", "), strings.Join(gop, ", "), strings.Join(roundAll(s.CPUCores), ", "),
 				s.Lat.N, s.Lost, us(s.Lat.P50), us(s.Lat.P99), us(s.Lat.Max))
 		}
+		if one := r.RampOne; len(one.Steps) > 0 {
+			w("\nBaseline, same run: the same peers and traffic on one tunneld (SQLite), every tunnel on it (`tunnelbench run`'s ramp; it connects 64 peers at a time).\n")
+			w("| tunnels | open (s) | connect (s) | RSS | per tunnel | Go heap+stacks per tunnel | CPU (cores) | echoes | lost | rtt p50 | p99 | max |")
+			w("|---|---|---|---|---|---|---|---|---|---|---|---|")
+			for _, s := range one.Steps {
+				w("| %d | %.1f | %.1f | %s | %.1f KiB | %.1f KiB | %.2f | %d | %d | %s | %s | %s |", s.Tunnels, s.OpenSeconds, s.ConnectSeconds, mib(s.RSSKB),
+					s.PerTunnelB/1024, s.GoPerTunnelB/1024, s.CPUCores, s.Lat.N, s.Lost, us(s.Lat.P50), us(s.Lat.P99), us(s.Lat.Max))
+			}
+		}
 		last := rr.Steps[len(rr.Steps)-1]
 		targets = append(targets, fmt.Sprintf("| %d nodes hold ≥ 25,000 connected tunnels | %d (%d forwarded) | %s |", rr.Nodes, last.Tunnels, last.Forwarded, verdict(last.Tunnels >= 25000)))
 	}
@@ -103,7 +112,7 @@ func clusterReport(r *clusterResults, cfg *config) string {
 			w("%s", t)
 		}
 	}
-	for _, e := range []string{r.PathsErr, r.APIErr, r.Ramp.Err, r.Failover.Err} {
+	for _, e := range []string{r.PathsErr, r.APIErr, r.Ramp.Err, r.RampOne.Err, r.Failover.Err} {
 		if e != "" {
 			w("\nError: %s", e)
 		}
