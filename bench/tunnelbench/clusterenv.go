@@ -1,12 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -146,9 +146,18 @@ func waitDial(addr string, timeout time.Duration) error {
 	}
 }
 
-// owns reports whether node nd attached both peers of tunnel id (the
-// owner's relay attaches forwarded peers too).
-func owns(nd *tunneld, id string) bool {
-	re := regexp.MustCompile(`msg="peer attached".*tunnel_id=` + regexp.QuoteMeta(id))
-	return len(re.FindAll(mustRead(nd.log), -1)) >= 2
+// owns reports whether the node meant to own pair pp attached both its
+// peers (the owner's relay attaches forwarded peers too).
+func owns(pp *proxyPair) bool {
+	return attachedSince(pp.ownerLog, pp.ownerFrom, pp.id) >= 2
+}
+
+// reaps counts the times a node released the tunnels of nodes it found
+// dead, in every node's log.
+func (c *benchCluster) reaps() int {
+	n := 0
+	for _, nd := range c.nodes {
+		n += bytes.Count(mustRead(nd.log), []byte(`msg="released tunnels of dead nodes"`))
+	}
+	return n
 }

@@ -16,7 +16,11 @@ type failoverResult struct {
 	Lease     string    `json:"lease"`
 	Recovered int       `json:"recovered"`
 	Lat       latResult `json:"recovery"` // microseconds, as the other latencies
-	Err       string    `json:"error,omitempty"`
+	// ReapsBefore counts "released tunnels of dead nodes" in the node logs
+	// before the kill: each is a live node whose lease ran out (its
+	// heartbeat came late) and that another node reaped.
+	ReapsBefore int    `json:"reaps_before_kill"`
+	Err         string `json:"error,omitempty"`
 }
 
 // probeEvery is the pause between a tunnel's failed probes; probeTimeout
@@ -49,11 +53,12 @@ func failover(c *benchCluster, bin, dir, srvAddr, lease string, n int, logf func
 		pairs = append(pairs, pp)
 	}
 	for _, pp := range pairs {
-		if !owns(owner, pp.id) {
+		if !owns(pp) {
 			res.Err = fmt.Sprintf("tunnel %s is not relayed by %s before the kill", pp.id, owner.name)
 			return
 		}
 	}
+	res.ReapsBefore = c.reaps()
 	logf("failover: %d tunnels owned by %s; kill -9", n, owner.name)
 	killed := time.Now()
 	owner.cmd.Process.Kill()

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/adit-project/adit/internal/listenlog"
@@ -13,9 +15,11 @@ import (
 
 // proxyPair is a tunnel with a destination and a source localproxy.
 type proxyPair struct {
-	id       string
-	dst, src *proc
-	addr     string // the source localproxy's listener
+	id        string
+	ownerLog  string // the log of the node meant to own it, read from ownerFrom
+	ownerFrom int64
+	dst, src  *proc
+	addr      string // the source localproxy's listener
 }
 
 func (pp *proxyPair) stop() {
@@ -30,11 +34,16 @@ func (pp *proxyPair) stop() {
 // srcEP; it waits until the destination is attached (so that its node owns
 // the tunnel) and an echo goes through.
 func startPair(api *apiClient, lp, dir, name, dstEP, srcEP, srvAddr string, owner *tunneld) (*proxyPair, error) {
-	tun, err := api.openTunnel(rampService)
+	tun, err := openRetry(api)
 	if err != nil {
 		return nil, err
 	}
 	pp := &proxyPair{id: tun.TunnelID}
+	var from int64
+	if owner != nil {
+		from = logSize(owner.log)
+		pp.ownerLog, pp.ownerFrom = owner.log, from
+	}
 	pp.dst, err = startProc(name+"-dst", filepath.Join(dir, name+"-dst.log"), []string{"AWSIOT_TUNNEL_ACCESS_TOKEN=" + tun.DestinationAccessToken},
 		lp, "-e", "ws://"+dstEP, "-d", srvAddr, "-v", "3")
 	if err != nil {
@@ -43,8 +52,7 @@ func startPair(api *apiClient, lp, dir, name, dstEP, srcEP, srvAddr string, owne
 	if owner != nil {
 		// The destination connects first: its node becomes the owner.
 		end := time.Now().Add(20 * time.Second)
-		re := `msg="peer attached".*tunnel_id=` + tun.TunnelID
-		for !matches(owner.log, re) {
+		for attachedSince(owner.log, from, tun.TunnelID) < 1 {
 			if time.Now().After(end) || pp.dst.exited() {
 				pp.dst.stop()
 				return nil, fmt.Errorf("%s: destination not attached on %s: %s", name, owner.name, tail(mustRead(pp.dst.log)))
@@ -70,9 +78,31 @@ func startPair(api *apiClient, lp, dir, name, dstEP, srcEP, srvAddr string, owne
 	return pp, nil
 }
 
-// matches reports whether the file at logPath matches re.
-func matches(logPath, re string) bool {
-	return regexp.MustCompile(re).Match(mustRead(logPath))
+// logSize is the size of the log at path (0 if unreadable).
+func logSize(path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
+}
+
+// attachedSince counts the "peer attached" lines of tunnel id in the log
+// at path after offset from (node logs grow to megabytes in the ramp).
+func attachedSince(path string, from int64, id string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	b, _ := io.ReadAll(io.NewSectionReader(f, from, 1<<40))
+	n := 0
+	for _, l := range bytes.Split(b, []byte("\n")) {
+		if bytes.Contains(l, []byte(`msg="peer attached"`)) && bytes.Contains(l, []byte("tunnel_id="+id)) {
+			n++
+		}
+	}
+	return n
 }
 
 // pathResult is one tunnel layout's one-stream throughput and 64-byte
@@ -153,4 +183,16 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// openRetry opens a tunnel, retrying 503 ServiceUnavailable (as the AWS
+// SDKs do) up to 10 times, 300 ms apart.
+func openRetry(api *apiClient) (openedTunnel, error) {
+	for i := 0; ; i++ {
+		t, err := api.openTunnel(rampService)
+		if err == nil || i == 9 || !strings.Contains(err.Error(), "status 503") {
+			return t, err
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
 }

@@ -84,7 +84,7 @@ func clusterReport(r *clusterResults, cfg *config) string {
 				s.Lat.N, s.Lost, us(s.Lat.P50), us(s.Lat.P99), us(s.Lat.Max))
 		}
 		if one := r.RampOne; len(one.Steps) > 0 {
-			w("\nBaseline, same run: the same peers and traffic on one tunneld (SQLite), every tunnel on it (`tunnelbench run`'s ramp; it connects 64 peers at a time).\n")
+			w("\nBaseline, same run (before the cluster ramp): the same peers and traffic on one tunneld (SQLite), every tunnel on it (`tunnelbench run`'s ramp; it connects 64 peers at a time).\n")
 			w("| tunnels | open (s) | connect (s) | RSS | per tunnel | Go heap+stacks per tunnel | CPU (cores) | echoes | lost | rtt p50 | p99 | max |")
 			w("|---|---|---|---|---|---|---|---|---|---|---|---|")
 			for _, s := range one.Steps {
@@ -99,6 +99,7 @@ func clusterReport(r *clusterResults, cfg *config) string {
 		w("\n### Owner killed (kill -9)\n")
 		w("%d tunnels owned by node1, both localproxies of each through HAProxy (destinations through a frontend with node1 first and the others as backups, so node1 owns them all; sources round robin; health check every 300 ms, down after 2 failures). node1 is killed with SIGKILL; per tunnel, a new 64-byte echo through its source localproxy is tried every %v (each try bounded by %v) until one succeeds. --cluster-lease %s.\n",
 			f.Tunnels, probeEvery, probeTimeout, f.Lease)
+		w("Before the kill, %d times a node released the tunnels of another node it found dead (a live node whose heartbeat came later than its lease; see below).\n", f.ReapsBefore)
 		w("| tunnels | recovered | p50 | p99 | max |")
 		w("|---|---|---|---|---|")
 		w("| %d | %d | %.2f s | %.2f s | %.2f s |", f.Tunnels, f.Recovered, f.Lat.P50/1e6, f.Lat.P99/1e6, f.Lat.Max/1e6)
