@@ -11,8 +11,8 @@
 # bounded in count and time.
 #
 # Usage:
-#   bench/cluster.sh            full run (~6 min on 2 cores): updates the cluster section of docs/BENCHMARKS.md
-#   bench/cluster.sh --smoke    seconds-long pass for CI; writes only to a temporary directory
+#   bench/cluster.sh            full run (~5 min on 2 cores): updates the cluster section of docs/BENCHMARKS.md
+#   bench/cluster.sh --smoke    one-to-two-minute pass for CI; writes only to a temporary directory
 # Environment: BENCH_OUT=DIR keeps the results (results.json, report.md, logs)
 # there instead of a temporary directory. Extra arguments after the mode go
 # to `tunnelbench cluster` (e.g. -lease 2s, -ramp-steps 5000,10000).
@@ -55,7 +55,7 @@ go build -o "$bin/" ./cmd/tunneld ./cmd/localproxy ./bench/apibench ./bench/tunn
 
 case "$mode" in
   smoke)
-    timeout 240 "$bin/tunnelbench" cluster -smoke -bin "$bin" -out "$BENCH_OUT" -command "bench/cluster.sh --smoke" "$@" >/dev/null
+    timeout 360 "$bin/tunnelbench" cluster -smoke -bin "$bin" -out "$BENCH_OUT" -command "bench/cluster.sh --smoke" "$@" >/dev/null
     echo "bench cluster smoke: ok" >&2
     ;;
   full)
