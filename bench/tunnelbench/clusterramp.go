@@ -10,9 +10,9 @@ import (
 // rampParallel is how many peers each connecting process (the bench for
 // sources, each peers child for destinations) connects at once. Every
 // connect claims a token in PostgreSQL; with 64 per process (256 claims in
-// flight) on a loaded two-core machine, claims queued past the nodes'
-// 3 s lease, a node's heartbeat with them, and the other nodes reaped it
-// as dead (see docs/BENCHMARKS.md, "Cluster").
+// flight) on a loaded two-core machine, claims timed out and a node's
+// lease ran out (its heartbeat came late), so the other nodes reaped it as
+// dead (see docs/BENCHMARKS.md, "Cluster").
 const rampParallel = 16
 
 // fdsPerForward is what one forwarded peer costs the forwarding node in
