@@ -88,5 +88,7 @@ if ! (cd packaging && go mod tidy -diff >/dev/null); then
 fi
 go -C packaging test -count=1 ./...
 
-# Benchmark suite smoke pass: checks that it still runs; figures are not judged.
+# Benchmark suite smoke passes (one node, then the cluster: PostgreSQL, three
+# nodes, HAProxy): check that they still run; figures are not judged.
 bench/run.sh --smoke
+bench/cluster.sh --smoke

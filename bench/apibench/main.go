@@ -1,6 +1,8 @@
 // Command apibench measures tunneld's control-plane API throughput and
 // latency over HTTP keep-alive with SigV4-signed requests from concurrent
-// clients. It prints one Markdown table row per operation.
+// clients. It prints one Markdown table row per operation. With several
+// comma-separated endpoints (the nodes of a cluster) the clients are spread
+// over them round robin and the row is their sum.
 //
 //	apibench -endpoint http://127.0.0.1:8080 -credentials data/credentials -ops healthz,OpenTunnel,DescribeTunnel
 package main
@@ -23,7 +25,7 @@ import (
 )
 
 func main() {
-	endpoint := flag.String("endpoint", "http://127.0.0.1:8080", "tunneld API endpoint")
+	endpoint := flag.String("endpoint", "http://127.0.0.1:8080", "tunneld API endpoint; several, comma-separated, share the clients round robin")
 	credFile := flag.String("credentials", "data/credentials", "AWS shared-credentials file with an accepted key")
 	ops := flag.String("ops", "healthz,OpenTunnel,DescribeTunnel", "comma-separated operations; healthz is the unsigned baseline")
 	clients := flag.Int("clients", 16, "concurrent clients")
@@ -38,7 +40,7 @@ func main() {
 	for _, k := range keys {
 		key = k
 	}
-	b := &bench{endpoint: *endpoint, key: key, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *clients}}}
+	b := &bench{endpoints: strings.Split(*endpoint, ","), key: key, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *clients}}}
 	if err := b.prepare(); err != nil {
 		fmt.Fprintln(os.Stderr, "apibench:", err)
 		os.Exit(1)
@@ -53,15 +55,15 @@ func main() {
 }
 
 type bench struct {
-	endpoint string
-	key      sigv4.Key
-	client   *http.Client
-	tunnelID string
+	endpoints []string
+	key       sigv4.Key
+	client    *http.Client
+	tunnelID  string
 }
 
 // prepare opens one tunnel for DescribeTunnel to read.
 func (b *bench) prepare() error {
-	body, status, err := b.call("OpenTunnel", []byte(`{"description":"apibench"}`))
+	body, status, err := b.call(b.endpoints[0], "OpenTunnel", []byte(`{"description":"apibench"}`))
 	if err != nil || status != 200 {
 		return fmt.Errorf("open tunnel: status %d, %v, %s", status, err, body)
 	}
@@ -71,12 +73,12 @@ func (b *bench) prepare() error {
 	return nil
 }
 
-func (b *bench) call(op string, body []byte) ([]byte, int, error) {
+func (b *bench) call(endpoint, op string, body []byte) ([]byte, int, error) {
 	var r *http.Request
 	if op == "healthz" {
-		r, _ = http.NewRequest(http.MethodGet, b.endpoint+"/healthz", nil)
+		r, _ = http.NewRequest(http.MethodGet, endpoint+"/healthz", nil)
 	} else {
-		r, _ = http.NewRequest(http.MethodPost, b.endpoint+"/", bytes.NewReader(body))
+		r, _ = http.NewRequest(http.MethodPost, endpoint+"/", bytes.NewReader(body))
 		r.Header.Set("Content-Type", "application/x-amz-json-1.1")
 		r.Header.Set("X-Amz-Target", "IoTSecuredTunneling."+op)
 		sigv4.Sign(r, body, b.key, "us-east-1", "IoTSecuredTunneling", time.Now())
@@ -117,7 +119,8 @@ func (b *bench) run(op string, clients int, d time.Duration) result {
 	var res result
 	var wg sync.WaitGroup
 	start := time.Now()
-	for range clients {
+	for i := range clients {
+		endpoint := b.endpoints[i%len(b.endpoints)]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -125,7 +128,7 @@ func (b *bench) run(op string, clients int, d time.Duration) result {
 			errs := 0
 			for ctx.Err() == nil {
 				t0 := time.Now()
-				_, status, err := b.call(op, body)
+				_, status, err := b.call(endpoint, op, body)
 				lat = append(lat, time.Since(t0))
 				if err != nil || status != 200 {
 					errs++

@@ -19,11 +19,14 @@
 // Subcommands:
 //
 //	tunnelbench run -bin DIR -out DIR [-smoke] [-docs docs/BENCHMARKS.md] [-profile]
+//	tunnelbench cluster -bin DIR -out DIR [-smoke] [-docs docs/BENCHMARKS.md]
+//	                                     (three nodes on PostgreSQL behind HAProxy; issue 12)
 //	tunnelbench server -listen ADDR      (sink/echo server; used by run)
 //	tunnelbench peers -endpoint ADDR     (destination-peer helper of the ramp; used by run)
 //	tunnelbench fwd -to ADDR             (minimal TCP relay; three make the "relay floor" baseline)
 //
-// bench/run.sh builds everything and calls run; see docs/BENCHMARKS.md.
+// bench/run.sh builds everything and calls run, bench/cluster.sh calls
+// cluster; see docs/BENCHMARKS.md.
 package main
 
 import (
@@ -33,13 +36,15 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: tunnelbench run|server|peers|fwd [flags]")
+		fmt.Fprintln(os.Stderr, "usage: tunnelbench run|cluster|server|peers|fwd [flags]")
 		os.Exit(2)
 	}
 	var err error
 	switch os.Args[1] {
 	case "run":
 		err = cmdRun(os.Args[2:])
+	case "cluster":
+		err = cmdCluster(os.Args[2:])
 	case "server":
 		err = cmdServer(os.Args[2:])
 	case "peers":

@@ -34,12 +34,13 @@ func raiseNofile() uint64 {
 // cmdPeers is the destination side of the ramp, in its own process so
 // that each process needs one descriptor per tunnel. It reads one access
 // token per line on stdin, connects a destination peer for each (at most
-// 64 at a time) and answers "ok" or "err ..." per token, in any order.
+// -parallel at a time, default 64) and answers "ok" or "err ..." per token, in any order.
 // Every peer echoes the DATA messages it receives. EOF on stdin ends it.
 func cmdPeers(args []string) error {
 	fs := flag.NewFlagSet("peers", flag.ContinueOnError)
 	endpoint := fs.String("endpoint", "", "tunneld HOST:PORT")
 	ca := fs.String("ca", "", "CA file for TLS (empty = plain)")
+	parallel := fs.Int("parallel", 64, "peers connecting at once")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -62,7 +63,7 @@ func cmdPeers(args []string) error {
 	}
 	var peers []*wsPeer
 	var pmu sync.Mutex
-	sem := make(chan struct{}, 64)
+	sem := make(chan struct{}, max(1, *parallel))
 	var wg sync.WaitGroup
 	sc := bufio.NewScanner(os.Stdin)
 	for sc.Scan() {

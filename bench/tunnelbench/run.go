@@ -550,11 +550,21 @@ type apiRow struct {
 }
 
 func runAPIBench(bin string, td *tunneld, d time.Duration) ([]apiRow, string) {
-	cmd := exec.Command(bin, "-endpoint", "http://"+td.addr, "-credentials", filepath.Join(td.dir, "data", "credentials"), "-duration", d.String())
+	return apiBench(bin, "-endpoint", "http://"+td.addr, "-credentials", filepath.Join(td.dir, "data", "credentials"), "-duration", d.String())
+}
+
+// apiBench runs apibench with args and parses its table.
+func apiBench(bin string, args ...string) ([]apiRow, string) {
+	cmd := exec.Command(bin, args...)
 	outb, err := cmd.CombinedOutput()
 	if err != nil {
 		return nil, fmt.Sprintf("%v: %s", err, tail(outb))
 	}
+	return parseAPIRows(outb)
+}
+
+// parseAPIRows reads apibench's Markdown table.
+func parseAPIRows(outb []byte) ([]apiRow, string) {
 	var rows []apiRow
 	sc := bufio.NewScanner(strings.NewReader(string(outb)))
 	for sc.Scan() {
