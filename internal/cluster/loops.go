@@ -11,11 +11,36 @@ import (
 // opTimeout bounds each store call of the loops.
 const opTimeout = 5 * time.Second
 
-// heartbeat renews the lease three times per lease period, and reaps the
-// tunnels of dead nodes: their connection states turn disconnected and a
-// live node may take them over.
+// heartbeat renews the lease three times per lease period. It runs on its
+// own, so that nothing else the node asks of the store delays it.
 func (n *Node) heartbeat(ctx context.Context, me store.Node) {
-	t := time.NewTicker(n.cfg.Lease / 3)
+	n.every(ctx, n.cfg.Lease/3, func(ctx context.Context) {
+		if err := n.cfg.Store.Heartbeat(ctx, me, n.cfg.Lease); err != nil && ctx.Err() == nil {
+			n.log.Warn("cluster heartbeat", "err", err)
+		}
+	})
+}
+
+// reap releases the tunnels of nodes silent for two lease periods: their
+// connection states turn disconnected and a live node may take them over.
+// (A peer reconnecting elsewhere takes a tunnel over after one period
+// already; the second one keeps a database stall shorter than that from
+// releasing every tunnel of a node that is alive.)
+func (n *Node) reap(ctx context.Context) {
+	n.every(ctx, n.cfg.Lease/3, func(ctx context.Context) {
+		ids, err := n.cfg.Store.ReapDead(ctx, n.cfg.Lease, n.cfg.Now())
+		if err != nil && ctx.Err() == nil {
+			n.log.Warn("cluster reap dead nodes", "err", err)
+		}
+		if len(ids) > 0 {
+			n.log.Info("released tunnels of dead nodes", "tunnels", len(ids))
+		}
+	})
+}
+
+// every calls f with a bounded context every period until ctx ends.
+func (n *Node) every(ctx context.Context, period time.Duration, f func(context.Context)) {
+	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
 		select {
@@ -24,17 +49,8 @@ func (n *Node) heartbeat(ctx context.Context, me store.Node) {
 		case <-t.C:
 		}
 		cctx, cancel := context.WithTimeout(ctx, opTimeout)
-		if err := n.cfg.Store.Heartbeat(cctx, me, n.cfg.Lease); err != nil && ctx.Err() == nil {
-			n.log.Warn("cluster heartbeat", "err", err)
-		}
-		ids, err := n.cfg.Store.ReapDead(cctx, 0, n.cfg.Now())
+		f(cctx)
 		cancel()
-		if err != nil && ctx.Err() == nil {
-			n.log.Warn("cluster reap dead nodes", "err", err)
-		}
-		if len(ids) > 0 {
-			n.log.Info("released tunnels of dead nodes", "tunnels", len(ids))
-		}
 	}
 }
 
@@ -80,16 +96,7 @@ func (n *Node) closeLocal(ctx context.Context, id string) {
 
 // reconcileLoop is the fallback for missed notifications.
 func (n *Node) reconcileLoop(ctx context.Context) {
-	t := time.NewTicker(n.cfg.Reconcile)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			n.reconcile(ctx)
-		}
-	}
+	n.every(ctx, n.cfg.Reconcile, n.reconcile)
 }
 
 // reconcile checks the tunnels relayed here against the store in one

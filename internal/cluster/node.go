@@ -122,6 +122,7 @@ func (n *Node) Start(ctx context.Context, r Relay, id, advertise string) error {
 	loops, stop := context.WithCancel(context.Background())
 	n.stop = stop
 	n.wg.Go(func() { n.heartbeat(loops, me) })
+	n.wg.Go(func() { n.reap(loops) })
 	n.wg.Go(func() { n.watch(loops) })
 	n.wg.Go(func() { n.reconcileLoop(loops) })
 	n.log.Info("cluster node started", "advertise", n.cfg.Advertise, "lease", n.cfg.Lease)
