@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/adit-project/adit/internal/server"
 	"github.com/adit-project/adit/internal/servertest"
@@ -58,6 +59,7 @@ func TestOpenSSHThroughAgent(t *testing.T) {
 		"destinationConfig": map[string]any{"thingName": "robot-ssh", "services": []string{"SSH"}},
 	}, &tun)
 	agent.waitMatches(t, reAgentSession, 1, waitFor)
+	waitDestinationConnected(t, in, tun.TunnelID)
 
 	_, addrs := startSource(t, wsEndpoint(in), tun.SourceAccessToken, osPorts()...)
 	if out := sshd.run(t, portOf(addrs["SSH"]), nil, "echo", "ok"); out != "ok" {
@@ -69,5 +71,29 @@ func TestOpenSSHThroughAgent(t *testing.T) {
 	agent.waitMatches(t, regexp.MustCompile(`destination session ended: tunnel closed`), 1, waitFor)
 	if !agent.running() {
 		t.Errorf("tunnelagent exited after its tunnel closed; it must keep serving")
+	}
+}
+
+// waitDestinationConnected waits until the tunnel's destination is
+// attached at the relay: the agent logs its session as started before its
+// WebSocket is up, and a source that starts a stream before that gets an
+// immediate STREAM_RESET (the other peer is absent).
+func waitDestinationConnected(t *testing.T, in *servertest.Instance, id string) {
+	t.Helper()
+	deadline := time.Now().Add(waitFor)
+	for {
+		var out struct {
+			Tunnel struct {
+				DestinationConnectionState struct{ Status string } `json:"destinationConnectionState"`
+			} `json:"tunnel"`
+		}
+		in.MustCall(t, "DescribeTunnel", map[string]any{"tunnelId": id}, &out)
+		if out.Tunnel.DestinationConnectionState.Status == "CONNECTED" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("destination of tunnel %s not connected within %v", id, waitFor)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -54,6 +54,7 @@ func TestReleaseBinariesRunUnderQEMU(t *testing.T) {
 			"destinationConfig": map[string]any{"thingName": thing, "services": []string{"ECHO"}},
 		}, &tun)
 		agent.waitMatches(t, reAgentSession, 1, waitFor)
+		waitDestinationConnected(t, in, tun.TunnelID)
 		src := startCross(t, srcPlat+" source localproxy", srcPlat, "localproxy",
 			"-e", wsEndpoint(in), "-t", tun.SourceAccessToken, "-m", "src")
 		src.waitMatches(t, reConnected, 1, waitFor)

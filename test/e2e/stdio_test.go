@@ -60,6 +60,7 @@ func TestOpenSSHThroughStdio(t *testing.T) {
 			"destinationConfig": map[string]any{"thingName": "robot-stdio", "services": []string{"SSH"}},
 		}, &tun)
 		agent.waitMatches(t, reAgentSession, i+1, waitFor)
+		waitDestinationConnected(t, in, tun.TunnelID)
 		env := []string{"AWSIOT_TUNNEL_ACCESS_TOKEN=" + tun.SourceAccessToken}
 		out, errOut, code := sshd.sshVia(t, proxyCommand, "robot-stdio", env, "echo hello from $(hostname -s >/dev/null; echo robot); exit 7")
 		if out != "hello from robot\n" || code != 7 {
