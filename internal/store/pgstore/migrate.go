@@ -4,11 +4,8 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
+
+	"github.com/adit-project/adit/internal/store/migration"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -25,41 +22,8 @@ var migrationFiles embed.FS
 // ("adit" in ASCII, then 1).
 const migrationLock int64 = 0x61646974_00000001
 
-// migration is one embedded schema step.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
 // migrations returns the embedded migrations in version order.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, n := range names {
-		base := path.Base(n)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: name must start with a positive version and _", base)
-		}
-		b, err := migrationFiles.ReadFile(n)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i := 1; i < len(ms); i++ {
-		if ms[i].version == ms[i-1].version {
-			return nil, fmt.Errorf("migrations %s and %s share a version", ms[i-1].name, ms[i].name)
-		}
-	}
-	return ms, nil
-}
+func migrations() ([]migration.Migration, error) { return migration.Load(migrationFiles) }
 
 // migrate applies the pending migrations in order in one transaction,
 // holding a session advisory lock so that concurrent openers (several
@@ -89,7 +53,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 }
 
 // applyMigrations applies the migrations newer than the recorded version.
-func applyMigrations(ctx context.Context, tx pgx.Tx, ms []migration) error {
+func applyMigrations(ctx context.Context, tx pgx.Tx, ms []migration.Migration) error {
 	const create = `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    integer     NOT NULL PRIMARY KEY,
 		name       text        NOT NULL,
@@ -102,19 +66,19 @@ func applyMigrations(ctx context.Context, tx pgx.Tx, ms []migration) error {
 	if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 		return fmt.Errorf("migrate: read version: %w", err)
 	}
-	if n := len(ms); current > 0 && (n == 0 || current > ms[n-1].version) {
+	if n := len(ms); current > 0 && (n == 0 || current > ms[n-1].Version) {
 		return fmt.Errorf("migrate: database schema version %d is newer than this binary supports", current)
 	}
 	for _, m := range ms {
-		if m.version <= current {
+		if m.Version <= current {
 			continue
 		}
-		if _, err := tx.Exec(ctx, m.sql); err != nil {
-			return fmt.Errorf("migrate: apply %s: %w", m.name, err)
+		if _, err := tx.Exec(ctx, m.SQL); err != nil {
+			return fmt.Errorf("migrate: apply %s: %w", m.Name, err)
 		}
 		const done = `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`
-		if _, err := tx.Exec(ctx, done, m.version, m.name); err != nil {
-			return fmt.Errorf("migrate: record %s: %w", m.name, err)
+		if _, err := tx.Exec(ctx, done, m.Version, m.Name); err != nil {
+			return fmt.Errorf("migrate: record %s: %w", m.Name, err)
 		}
 	}
 	return nil

@@ -5,12 +5,9 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/adit-project/adit/internal/store/migration"
 )
 
 // migrationFiles holds the schema, one file per version, named
@@ -20,41 +17,8 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migration is one embedded schema step.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
 // migrations returns the embedded migrations in version order.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, n := range names {
-		base := path.Base(n)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: name must start with a positive version and _", base)
-		}
-		b, err := migrationFiles.ReadFile(n)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i := 1; i < len(ms); i++ {
-		if ms[i].version == ms[i-1].version {
-			return nil, fmt.Errorf("migrations %s and %s share a version", ms[i-1].name, ms[i].name)
-		}
-	}
-	return ms, nil
-}
+func migrations() ([]migration.Migration, error) { return migration.Load(migrationFiles) }
 
 // migrate applies the pending migrations in order, all in one IMMEDIATE
 // transaction, so concurrent openers cannot apply one twice and a failed
@@ -83,19 +47,19 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if err := row.Scan(&current); err != nil {
 		return fmt.Errorf("migrate: read version: %w", err)
 	}
-	if n := len(ms); current > 0 && (n == 0 || current > ms[n-1].version) {
+	if n := len(ms); current > 0 && (n == 0 || current > ms[n-1].Version) {
 		return fmt.Errorf("migrate: database schema version %d is newer than this binary supports", current)
 	}
 	for _, m := range ms {
-		if m.version <= current {
+		if m.Version <= current {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-			return fmt.Errorf("migrate: apply %s: %w", m.name, err)
+		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+			return fmt.Errorf("migrate: apply %s: %w", m.Name, err)
 		}
 		const done = `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`
-		if _, err := tx.ExecContext(ctx, done, m.version, m.name, time.Now().UnixMilli()); err != nil {
-			return fmt.Errorf("migrate: record %s: %w", m.name, err)
+		if _, err := tx.ExecContext(ctx, done, m.Version, m.Name, time.Now().UnixMilli()); err != nil {
+			return fmt.Errorf("migrate: record %s: %w", m.Name, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {

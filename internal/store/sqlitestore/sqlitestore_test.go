@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/adit-project/adit/internal/store/migration"
+
 	"github.com/adit-project/adit/internal/store"
 	"github.com/adit-project/adit/internal/store/storetest"
 	"github.com/adit-project/adit/internal/tunnel"
@@ -123,7 +125,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	}
 }
 
-func mustMigrations(t *testing.T) []migration {
+func mustMigrations(t *testing.T) []migration.Migration {
 	t.Helper()
 	ms, err := migrations()
 	if err != nil || len(ms) == 0 {
