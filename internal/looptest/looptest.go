@@ -1,6 +1,7 @@
 // Package looptest holds the loopback-network helpers that tests of several
 // packages share: a TCP (or Unix-socket) server that stops with the test,
-// the same for a daemon run per connection in inetd mode, both ends of one
+// the same for a daemon run per connection in inetd mode, an in-memory
+// listener for synctest bubbles, both ends of one
 // TCP connection, and a self-signed certificate for 127.0.0.1. Only tests
 // import it.
 package looptest

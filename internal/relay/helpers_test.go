@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/adit-project/adit/internal/looptest"
+
 	"github.com/adit-project/adit/internal/tunnel"
 	"github.com/adit-project/adit/internal/wire"
 	"github.com/adit-project/adit/internal/wsframe"
@@ -163,8 +165,8 @@ func (f *fakeStates) wait(t testing.TB, sorted bool, want []string) {
 type env struct {
 	t      testing.TB
 	srv    *Server
-	http   *httptest.Server // nil for an env on pipes (newPipeEnv)
-	pipes  *pipeListener    // set for an env on pipes
+	http   *httptest.Server       // nil for an env on pipes (newPipeEnv)
+	pipes  *looptest.PipeListener // set for an env on pipes
 	auth   *fakeAuth
 	states *fakeStates
 }
@@ -261,7 +263,7 @@ func (e *env) dialRaw(req string) (*client, *http.Response) {
 	var conn net.Conn
 	var err error
 	if e.pipes != nil {
-		conn, err = e.pipes.dial()
+		conn, err = e.pipes.Dial()
 	} else {
 		conn, err = net.DialTimeout("tcp", e.addr(), ioTimeout)
 	}

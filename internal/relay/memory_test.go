@@ -7,10 +7,11 @@ import (
 	"net"
 	"net/http"
 	"runtime"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/adit-project/adit/internal/looptest"
 
 	"github.com/adit-project/adit/internal/wire"
 )
@@ -47,8 +48,8 @@ func benchIdle(b *testing.B, tunnels int, pipes bool) {
 	var ln net.Listener
 	dial := func() (net.Conn, error) { return net.Dial("tcp", ln.Addr().String()) }
 	if pipes {
-		pl := newPipeListener()
-		ln, dial = pl, pl.dial
+		pl := looptest.NewPipeListener("pipe")
+		ln, dial = pl, pl.Dial
 	} else if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
 		b.Fatal(err)
 	}
@@ -135,45 +136,3 @@ func idleHandshake(c net.Conn, mode, token string) error {
 	_, err = io.ReadFull(br, f[:])
 	return err
 }
-
-// pipeListener is a net.Listener of in-memory connections.
-type pipeListener struct {
-	ch     chan net.Conn
-	once   sync.Once
-	closed chan struct{}
-}
-
-func newPipeListener() *pipeListener {
-	return &pipeListener{ch: make(chan net.Conn), closed: make(chan struct{})}
-}
-
-func (l *pipeListener) dial() (net.Conn, error) {
-	c, s := net.Pipe()
-	select {
-	case l.ch <- s:
-		return c, nil
-	case <-l.closed:
-		return nil, net.ErrClosed
-	}
-}
-
-func (l *pipeListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.ch:
-		return c, nil
-	case <-l.closed:
-		return nil, net.ErrClosed
-	}
-}
-
-func (l *pipeListener) Close() error {
-	l.once.Do(func() { close(l.closed) })
-	return nil
-}
-
-func (l *pipeListener) Addr() net.Addr { return pipeAddr{} }
-
-type pipeAddr struct{}
-
-func (pipeAddr) Network() string { return "pipe" }
-func (pipeAddr) String() string  { return "pipe" }

@@ -5,16 +5,18 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/adit-project/adit/internal/looptest"
 )
 
 // newPipeEnv is newEnv with the relay served over in-memory pipes
-// (pipeListener), for tests in a testing/synctest bubble: time there is
+// (looptest.PipeListener), for tests in a testing/synctest bubble: time there is
 // virtual, so timers (idle timeout, expiry, close grace) fire exactly
 // when due and the test does not wait for them. Its cleanup shuts the
 // relay down inside the bubble.
 func newPipeEnv(t *testing.T, cfg Config) *env {
 	t.Helper()
-	e := &env{t: t, auth: newFakeAuth(), states: &fakeStates{change: make(chan struct{}, 1)}, pipes: newPipeListener()}
+	e := &env{t: t, auth: newFakeAuth(), states: &fakeStates{change: make(chan struct{}, 1)}, pipes: looptest.NewPipeListener("pipe")}
 	cfg.Auth, cfg.States = e.auth, e.states
 	srv, err := New(cfg)
 	if err != nil {
