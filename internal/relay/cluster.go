@@ -100,7 +100,7 @@ func (s *Server) routeClaimed(ctx context.Context, w http.ResponseWriter, r *htt
 			s.reject(w, r, channelID, rejUnavailable)
 			return true, handshakeRejected
 		}
-		return true, handshakeForwarded
+		return true, handshakeRecorded
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/adit-project/adit/internal/tunnel"
 	"github.com/adit-project/adit/internal/wire"
@@ -17,7 +18,8 @@ type handshake struct {
 	clientToken string
 	subprotocol string // echoed verbatim (D3)
 	version     int
-	key         string // Sec-WebSocket-Key
+	key         string    // Sec-WebSocket-Key
+	start       time.Time // when the request was taken up, for the handshake duration
 }
 
 // parseHandshake validates everything about r that needs no lookup.

@@ -43,10 +43,10 @@ var directionNames = [2]string{"source_to_destination", "destination_to_source"}
 type handshakeOutcome int
 
 const (
-	handshakeAccepted  handshakeOutcome = iota // 101 written
-	handshakeRejected                          // refused with an HTTP response (D1)
-	handshakeFailed                            // claimed and attached, but the 101 could not be written
-	handshakeForwarded                         // handed to the owner node (not timed: it lasts as long as the connection)
+	handshakeAccepted handshakeOutcome = iota // 101 written
+	handshakeRejected                         // refused with an HTTP response (D1)
+	handshakeFailed                           // claimed and attached, but the 101 could not be written
+	handshakeRecorded                         // timed already (an upgrade), or not timed (handed to the owner node: it lasts as long as the connection)
 )
 
 var handshakeOutcomeNames = [...]string{"accepted", "rejected", "failed"}

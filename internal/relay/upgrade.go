@@ -29,14 +29,14 @@ const (
 // serveUpgrade runs a handshake and records how long it took.
 func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	s.met.handshakeDone(start, s.runHandshake(w, r))
+	s.met.handshakeDone(start, s.runHandshake(w, r, start))
 }
 
 // runHandshake runs a handshake: cheap checks first, then the token's
 // attempt rate, then the claim (which consumes a single-use token), then
 // the upgrade. The failed-attempt budget of the remote address is consulted
 // only after a failure (see refuse), so a valid token always connects.
-func (s *Server) runHandshake(w http.ResponseWriter, r *http.Request) handshakeOutcome {
+func (s *Server) runHandshake(w http.ResponseWriter, r *http.Request, start time.Time) handshakeOutcome {
 	channelID := newChannelID()
 	ip, now := remoteIP(r), s.cfg.Now()
 	hs, rej := parseHandshake(r, s.cfg.MaxRequestBytes)
@@ -44,6 +44,7 @@ func (s *Server) runHandshake(w http.ResponseWriter, r *http.Request) handshakeO
 		s.reject(w, r, channelID, s.failed(rej, ip, now))
 		return handshakeRejected
 	}
+	hs.start = start
 	if s.cfg.Cluster != nil {
 		if done, o := s.serveForwarded(w, r, hs, channelID); done {
 			return o
@@ -120,9 +121,12 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, hs *handshake, 
 		s.met.accepted.Add(1)
 		s.emitConnect(p, r)
 	}
+	// Timed before the peer runs, so that whatever the peer relays
+	// happens after its handshake is counted.
+	s.met.handshakeDone(hs.start, outcome)
 	s.wg.Add(1)
 	go p.run()
-	return outcome
+	return handshakeRecorded
 }
 
 // refuse answers a failed claim or admission.
