@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/adit-project/adit/internal/looptest"
+
 	"github.com/adit-project/adit/internal/notify/notifymsg"
 	"github.com/adit-project/adit/internal/store"
 	"github.com/adit-project/adit/internal/store/sqlitestore"
@@ -114,7 +116,7 @@ type env struct {
 	clock  *fakeClock
 	peers  *peersRecorder
 	notify *notifierRecorder
-	logs   *syncBuffer
+	logs   *looptest.SyncBuffer
 }
 
 // newEnv builds an env; edit adjusts the Config before New.
@@ -126,7 +128,7 @@ func newEnv(t testing.TB, edit func(*Config)) *env {
 	}
 	t.Cleanup(func() { st.Close() })
 	e := &env{t: t, store: st, clock: &fakeClock{now: t0}, peers: &peersRecorder{},
-		notify: &notifierRecorder{}, logs: &syncBuffer{}}
+		notify: &notifierRecorder{}, logs: &looptest.SyncBuffer{}}
 	cfg := Config{Store: st, Auth: allowAll{}, Peers: e.peers, Notifier: e.notify, Now: e.clock.Now,
 		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	if edit != nil {
@@ -145,24 +147,6 @@ func newEnv(t testing.TB, edit func(*Config)) *env {
 		}
 	})
 	return e
-}
-
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // response is a decoded API response.

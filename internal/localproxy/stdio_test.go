@@ -2,15 +2,15 @@ package localproxy_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"io"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/adit-project/adit/internal/looptest"
 
 	"github.com/adit-project/adit/internal/localproxy"
 	"github.com/adit-project/adit/internal/tunnel"
@@ -19,14 +19,14 @@ import (
 // stdioRun is a RunStdio in the background with a pipe for its input.
 type stdioRun struct {
 	in   *io.PipeWriter
-	out  *syncBuffer
+	out  *looptest.SyncBuffer
 	done chan error
 }
 
 func startStdio(t *testing.T, rr *realRelay, service string) *stdioRun {
 	t.Helper()
 	pr, pw := io.Pipe()
-	r := &stdioRun{in: pw, out: &syncBuffer{}, done: make(chan error, 1)}
+	r := &stdioRun{in: pw, out: &looptest.SyncBuffer{}, done: make(chan error, 1)}
 	cfg := rr.cfg(tunnel.ModeSource)
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { r.done <- localproxy.RunStdio(ctx, cfg, service, pr, r.out) }()
@@ -148,22 +148,4 @@ func TestStdioInvalidService(t *testing.T) {
 	if !errors.Is(err, localproxy.ErrInvalidConfig) {
 		t.Fatalf("RunStdio(%q) = %v, want ErrInvalidConfig", "no spaces", err)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for one writer and concurrent readers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

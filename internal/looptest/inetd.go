@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net"
 	"os/exec"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -20,7 +18,7 @@ import (
 func ServeInetd(t testing.TB, name string, newCmd func(context.Context) *exec.Cmd) net.Listener {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	log := &lockedLog{}
+	log := &SyncBuffer{Limit: 1 << 20} // bounded: what follows is dropped
 	ln := Serve(t, "tcp", "127.0.0.1:0", func(c net.Conn) {
 		f, err := c.(*net.TCPConn).File()
 		if err != nil {
@@ -44,25 +42,4 @@ func ServeInetd(t testing.TB, name string, newCmd func(context.Context) *exec.Cm
 		}
 	})
 	return ln
-}
-
-// lockedLog collects the output of several processes.
-type lockedLog struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.b.Len() < 1<<20 { // bounded: what follows is dropped
-		l.b.Write(p)
-	}
-	return len(p), nil
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -1,9 +1,9 @@
 // Package looptest holds the loopback-network helpers that tests of several
 // packages share: a TCP (or Unix-socket) server that stops with the test,
 // the same for a daemon run per connection in inetd mode, an in-memory
-// listener for synctest bubbles, both ends of one
-// TCP connection, and a self-signed certificate for 127.0.0.1. Only tests
-// import it.
+// listener for synctest bubbles, both ends of one TCP connection, a
+// self-signed certificate for 127.0.0.1, and a buffer that collects output
+// written from several goroutines. Only tests import it.
 package looptest
 
 import (

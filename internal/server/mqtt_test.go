@@ -1,15 +1,15 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/adit-project/adit/internal/looptest"
 
 	"github.com/eclipse/paho.golang/paho"
 
@@ -74,28 +74,10 @@ func TestMQTTAuthFailureReported(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log destination safe for concurrent writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // TestMQTTStartWarnings: anonymous access and the shared login are
 // announced at start as able to read every device's notifications.
 func TestMQTTStartWarnings(t *testing.T) {
-	var logs syncBuffer
+	var logs looptest.SyncBuffer
 	in := servertest.Start(t, server.Config{MQTTListen: "127.0.0.1:0", MQTTAllowAnonymous: true,
 		MQTTUsername: "fleet", MQTTPassword: "fleet-secret",
 		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))})
