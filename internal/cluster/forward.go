@@ -92,7 +92,6 @@ func (n *Node) handshake(up net.Conn, r *http.Request, h relay.Handoff) (*http.R
 	up.SetDeadline(time.Now().Add(handshakeTimeout))
 	bw := bufio.NewWriterSize(up, 4096)
 	fmt.Fprintf(bw, "GET %s HTTP/1.1\r\nHost: %s\r\n", r.URL.RequestURI(), h.Owner)
-	hdr.Del("Host")
 	if err := hdr.Write(bw); err != nil {
 		return nil, nil, err
 	}

@@ -103,7 +103,7 @@ func (n *Node) Start(ctx context.Context, r Relay, id, advertise string) error {
 	if n.cfg.NodeID == "" {
 		n.cfg.NodeID = id
 	}
-	if n.cfg.Advertise == "" || n.cfg.Advertise == "pending" {
+	if n.cfg.Advertise == "" {
 		n.cfg.Advertise = advertise
 	}
 	if n.cfg.NodeID == "" || n.cfg.Advertise == "" {

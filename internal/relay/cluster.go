@@ -71,7 +71,7 @@ func (s *Server) routeClaimed(ctx context.Context, w http.ResponseWriter, r *htt
 		owner, err := s.cfg.Cluster.Route(ctx, g.TunnelID)
 		if err != nil {
 			s.log.Error("route tunnel", "tunnel_id", g.TunnelID, "channel_id", channelID, "err", err)
-			s.reject(w, r, channelID, s.unavailableFor(err))
+			s.reject(w, r, channelID, routeRejection(err))
 			return true, handshakeRejected
 		}
 		if owner == "" {
@@ -104,9 +104,9 @@ func (s *Server) routeClaimed(ctx context.Context, w http.ResponseWriter, r *htt
 	}
 }
 
-// unavailableFor maps a routing failure to its rejection: a closed or
+// routeRejection maps a routing failure to its rejection: a closed or
 // unknown tunnel reads as closed, anything else as unavailable.
-func (s *Server) unavailableFor(err error) *rejection {
+func routeRejection(err error) *rejection {
 	if errors.Is(err, ErrTunnelClosed) {
 		return rejTunnelClosed
 	}
@@ -135,7 +135,7 @@ func (s *Server) serveForwarded(w http.ResponseWriter, r *http.Request, hs *hand
 	switch {
 	case err != nil:
 		s.log.Error("route forwarded tunnel", "tunnel_id", g.TunnelID, "channel_id", channelID, "err", err)
-		s.reject(w, r, channelID, s.unavailableFor(err))
+		s.reject(w, r, channelID, routeRejection(err))
 	case owner != "": // never forwarded twice: the first node routes again
 		s.reject(w, r, channelID, rejNotOwner)
 	case !g.ExpiresAt.IsZero() && !s.cfg.Now().Before(g.ExpiresAt):
