@@ -7,9 +7,12 @@
 // design.
 //
 // A forwarded upgrade is the client's own HTTP request, sent on to the
-// owner's ordinary listener with a grant signed by the cluster secret
-// (grant.go). Once the owner answers 101 the forwarding node copies bytes
-// both ways without parsing them: client frames stay masked, so the
-// owner's relay serves the peer exactly as if it had connected directly
-// and every rule of the protocol holds unchanged.
+// owner with a grant signed by the cluster secret (grant.go), over a link:
+// one connection from this node to the owner's ordinary listener that
+// carries every peer forwarded there, each on its own stream (link.go,
+// linkserve.go, package linkmux). Once the owner answers 101 the
+// forwarding node copies bytes both ways without parsing them (pipe.go):
+// client frames stay masked, so the owner's relay serves the peer exactly
+// as if it had connected directly and every rule of the protocol holds
+// unchanged.
 package cluster

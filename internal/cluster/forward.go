@@ -3,14 +3,12 @@ package cluster
 import (
 	"bufio"
 	"context"
-	"crypto/tls"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/adit-project/adit/internal/relay"
@@ -25,13 +23,14 @@ const (
 )
 
 // Forward implements relay.Cluster: it replays r to the owner with a
-// signed grant, passes the owner's answer to the client and, after a 101,
-// copies bytes both ways until either side ends or ctx ends.
+// signed grant on a new stream of the link to the owner, passes the
+// owner's answer to the client and, after a 101, copies bytes both ways
+// until either side ends or ctx ends.
 func (n *Node) Forward(ctx context.Context, w http.ResponseWriter, r *http.Request, h relay.Handoff) error {
 	if len(n.cfg.Secret) == 0 {
 		return fmt.Errorf("%w: no --cluster-secret to forward to %s", relay.ErrOwnerUnreachable, h.Owner)
 	}
-	up, err := n.dial(ctx, h.Owner)
+	up, err := n.openStream(ctx, h.Owner)
 	if err != nil {
 		n.forwards[forwardUnreachable].Add(1)
 		return fmt.Errorf("%w: %v", relay.ErrOwnerUnreachable, err)
@@ -63,19 +62,8 @@ func (n *Node) Forward(ctx context.Context, w http.ResponseWriter, r *http.Reque
 		up.Close()
 		return nil
 	}
-	n.splice(ctx, client, cbr.Reader, up, br)
+	n.pipe(ctx, client, cbr.Reader, up, br)
 	return nil
-}
-
-// dial connects to the owner's listener, with TLS when the node's own
-// listeners use it.
-func (n *Node) dial(ctx context.Context, addr string) (net.Conn, error) {
-	d := net.Dialer{Timeout: dialTimeout, KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: keepAlive, Interval: keepAlive / 2, Count: 4}}
-	if n.cfg.DialTLS == nil {
-		return d.DialContext(ctx, "tcp", addr)
-	}
-	td := tls.Dialer{NetDialer: &d, Config: n.cfg.DialTLS}
-	return td.DialContext(ctx, "tcp", addr)
 }
 
 // handshake writes r, signed, to the owner and reads its response head.
@@ -131,36 +119,4 @@ func writeHead(client net.Conn, resp *http.Response) error {
 	client.SetWriteDeadline(time.Now().Add(handshakeTimeout))
 	defer client.SetWriteDeadline(time.Time{})
 	return bw.Flush()
-}
-
-// splice copies client → owner and owner → client (each starting with
-// what its reader already buffered) until either direction ends or ctx
-// ends, then closes both connections.
-func (n *Node) splice(ctx context.Context, client net.Conn, cbr *bufio.Reader, up net.Conn, ubr *bufio.Reader) {
-	n.spliced.Add(1)
-	defer n.spliced.Add(-1)
-	var once sync.Once
-	closeBoth := func() { once.Do(func() { client.Close(); up.Close() }) }
-	stop := context.AfterFunc(ctx, closeBoth)
-	defer stop()
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		copyBuffered(up, client, cbr)
-		closeBoth()
-	})
-	copyBuffered(client, up, ubr)
-	closeBoth()
-	wg.Wait()
-}
-
-// copyBuffered writes br's buffered bytes to dst, then copies src to dst
-// directly (so TCP to TCP can use splice(2)).
-func copyBuffered(dst, src net.Conn, br *bufio.Reader) {
-	if k := br.Buffered(); k > 0 {
-		b, _ := br.Peek(k)
-		if _, err := dst.Write(b); err != nil {
-			return
-		}
-	}
-	io.Copy(dst, src)
 }

@@ -40,12 +40,19 @@ type grant struct {
 func sign(secret []byte, g grant) (value, signature string) {
 	b, _ := json.Marshal(g)
 	value = base64.RawURLEncoding.EncodeToString(b)
-	return value, mac(secret, value)
+	return value, mac(secret, purposeForward, value)
 }
 
-func mac(secret []byte, value string) string {
+// What a MAC authenticates: a signature made for one can never pass as the
+// other.
+const (
+	purposeForward = "adit-forward-v1\n"
+	purposeLink    = "adit-link-v1\n"
+)
+
+func mac(secret []byte, purpose, value string) string {
 	h := hmac.New(sha256.New, secret)
-	h.Write([]byte("adit-forward-v1\n"))
+	h.Write([]byte(purpose))
 	h.Write([]byte(value))
 	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))
 }
@@ -56,7 +63,6 @@ var (
 	errBadSignature = errors.New("forwarded upgrade with a bad signature")
 	errStaleGrant   = errors.New("forwarded upgrade with a stale or future grant")
 	errGrantMisfit  = errors.New("forwarded grant does not match the request's token or mode")
-	errNoClientCert = errors.New("forwarded upgrade without a verified client certificate (--cluster-ca)")
 )
 
 // verify checks r's grant. ok is false when r carries no grant.
@@ -68,7 +74,7 @@ func verify(secret []byte, r *http.Request, m tunnel.Mode, token tunnel.TokenHas
 	if len(secret) == 0 {
 		return g, true, errNoSecret
 	}
-	if !hmac.Equal([]byte(sig), []byte(mac(secret, value))) {
+	if !hmac.Equal([]byte(sig), []byte(mac(secret, purposeForward, value))) {
 		return g, true, errBadSignature
 	}
 	b, err := base64.RawURLEncoding.DecodeString(value)

@@ -1,9 +1,12 @@
 package cluster
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"testing"
@@ -80,27 +83,75 @@ func TestVerifyGrant(t *testing.T) {
 	})
 }
 
-// TestForwardedNeedsClientCertWithMutualTLS: with RequireClientCert, a
-// correctly signed grant is still refused unless it came over TLS with a
-// verified client certificate.
-func TestForwardedNeedsClientCertWithMutualTLS(t *testing.T) {
+// TestForwardedOnlyOverALink: a correctly signed grant is refused unless
+// the upgrade came over a link from another node.
+func TestForwardedOnlyOverALink(t *testing.T) {
 	secret := []byte("0123456789abcdef-secret")
 	now := time.Now()
 	tok := tunnel.HashToken("adt1.token")
 	g := grant{TunnelID: "t-1", Mode: "source", Issued: now.UnixMilli(), Token: hex.EncodeToString(tok[:])}
-	n := &Node{cfg: Config{Secret: secret, RequireClientCert: true, Now: func() time.Time { return now }}}
+	n := &Node{cfg: Config{Secret: secret, Now: func() time.Time { return now }}}
 	h := relay.Handoff{Mode: tunnel.ModeSource, Token: tok}
 
 	r := signedRequest(secret, g)
-	if _, _, ok, err := n.Forwarded(r, h); !ok || !errors.Is(err, errNoClientCert) {
-		t.Fatalf("plain request: ok=%v err=%v, want %v", ok, err, errNoClientCert)
+	if _, _, ok, err := n.Forwarded(r, h); !ok || !errors.Is(err, errNotViaLink) {
+		t.Fatalf("direct request: ok=%v err=%v, want %v", ok, err, errNotViaLink)
+	}
+	r = r.WithContext(context.WithValue(r.Context(), viaLinkKey{}, "node2"))
+	if rg, _, ok, err := n.Forwarded(r, h); !ok || err != nil || rg.TunnelID != "t-1" {
+		t.Fatalf("over a link: grant %+v ok=%v err=%v", rg, ok, err)
+	}
+}
+
+// TestCheckLink: a link is accepted only with the cluster secret's
+// signature over a fresh hello, and with --cluster-ca only over TLS with a
+// verified client certificate.
+func TestCheckLink(t *testing.T) {
+	secret := []byte("0123456789abcdef-secret")
+	now := time.UnixMilli(1_800_000_000_000)
+	hello := func(h linkHello, key []byte, purpose string) *http.Request {
+		r, _ := http.NewRequest(http.MethodGet, "http://node"+LinkPath, nil)
+		b, _ := json.Marshal(h)
+		v := base64.RawURLEncoding.EncodeToString(b)
+		r.Header.Set(headerLink, v)
+		r.Header.Set(headerLinkSignature, mac(key, purpose, v))
+		return r
+	}
+	good := linkHello{Node: "node2", Issued: now.UnixMilli()}
+	n := &Node{cfg: Config{Secret: secret, Now: func() time.Time { return now }}}
+	if from, err := n.checkLink(hello(good, secret, purposeLink)); err != nil || from != "node2" {
+		t.Fatalf("good link: from %q err %v", from, err)
+	}
+	for _, tc := range []struct {
+		name string
+		r    *http.Request
+		want error
+	}{
+		{"other secret", hello(good, []byte("another-secret-0123456789"), purposeLink), errLinkUnsigned},
+		{"grant signature reused", hello(good, secret, purposeForward), errLinkUnsigned},
+		{"no node", hello(linkHello{Issued: now.UnixMilli()}, secret, purposeLink), errLinkUnsigned},
+		{"stale", hello(linkHello{Node: "node2", Issued: now.Add(-time.Minute).UnixMilli()}, secret, purposeLink), errLinkStale},
+		{"future", hello(linkHello{Node: "node2", Issued: now.Add(time.Minute).UnixMilli()}, secret, purposeLink), errLinkStale},
+	} {
+		if _, err := n.checkLink(tc.r); !errors.Is(err, tc.want) {
+			t.Errorf("%s: err %v, want %v", tc.name, err, tc.want)
+		}
+	}
+	if _, err := (&Node{cfg: Config{Now: time.Now}}).checkLink(hello(good, secret, purposeLink)); !errors.Is(err, errNoSecret) {
+		t.Errorf("node without a secret: err %v, want %v", err, errNoSecret)
+	}
+
+	n.cfg.RequireClientCert = true
+	r := hello(good, secret, purposeLink)
+	if _, err := n.checkLink(r); !errors.Is(err, errLinkNoCert) {
+		t.Fatalf("plain link with --cluster-ca: err=%v, want %v", err, errLinkNoCert)
 	}
 	r.TLS = &tls.ConnectionState{} // TLS, but no verified chain
-	if _, _, _, err := n.Forwarded(r, h); !errors.Is(err, errNoClientCert) {
-		t.Fatalf("TLS without a client certificate: err=%v, want %v", err, errNoClientCert)
+	if _, err := n.checkLink(r); !errors.Is(err, errLinkNoCert) {
+		t.Fatalf("TLS without a client certificate: err=%v, want %v", err, errLinkNoCert)
 	}
 	r.TLS = &tls.ConnectionState{VerifiedChains: [][]*x509.Certificate{{{}}}}
-	if rg, _, ok, err := n.Forwarded(r, h); !ok || err != nil || rg.TunnelID != "t-1" {
-		t.Fatalf("verified client certificate: grant %+v ok=%v err=%v", rg, ok, err)
+	if _, err := n.checkLink(r); err != nil {
+		t.Fatalf("verified client certificate: %v", err)
 	}
 }

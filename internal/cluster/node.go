@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,6 +23,8 @@ const (
 
 // Relay is what the node needs of the local relay.
 type Relay interface {
+	// ServeHTTP serves the upgrades other nodes forward over links.
+	http.Handler
 	CloseTunnel(id string, expired bool)
 	Revoke(id string, m tunnel.Mode)
 	Release(id string)
@@ -64,15 +67,18 @@ type Config struct {
 // Node is this process's membership of the cluster. It implements
 // relay.Cluster.
 type Node struct {
-	cfg      Config
-	log      *slog.Logger
-	relay    Relay
-	spliced  atomic.Int64 // forwarded connections being copied
-	forwards [len(forwardResults)]atomic.Uint64
+	cfg        Config
+	log        *slog.Logger
+	relay      Relay
+	forwarding atomic.Int64 // forwarded connections being copied
+	forwards   [len(forwardResults)]atomic.Uint64
+	links      links   // to other nodes
+	inbound    inbound // from other nodes
 
-	stop context.CancelFunc
-	wg   sync.WaitGroup
-	once sync.Once
+	stop  context.CancelFunc
+	loops sync.WaitGroup // heartbeat, reap, watch, reconcile
+	wg    sync.WaitGroup // links' goroutines
+	once  sync.Once
 }
 
 // New validates cfg. The node does nothing until Start.
@@ -119,12 +125,13 @@ func (n *Node) Start(ctx context.Context, r Relay, id, advertise string) error {
 		n.cfg.Store.Leave(ctx, n.cfg.NodeID)
 		return err
 	}
+	n.serveLinks(r)
 	loops, stop := context.WithCancel(context.Background())
 	n.stop = stop
-	n.wg.Go(func() { n.heartbeat(loops, me) })
-	n.wg.Go(func() { n.reap(loops) })
-	n.wg.Go(func() { n.watch(loops) })
-	n.wg.Go(func() { n.reconcileLoop(loops) })
+	n.loops.Go(func() { n.heartbeat(loops, me) })
+	n.loops.Go(func() { n.reap(loops) })
+	n.loops.Go(func() { n.watch(loops) })
+	n.loops.Go(func() { n.reconcileLoop(loops) })
 	n.log.Info("cluster node started", "advertise", n.cfg.Advertise, "lease", n.cfg.Lease)
 	return nil
 }
@@ -159,10 +166,19 @@ func (n *Node) Stop(ctx context.Context) error {
 		if n.stop != nil {
 			n.stop()
 		}
-		n.wg.Wait()
+		n.loops.Wait()
 		if err = n.cfg.Store.Leave(ctx, n.cfg.NodeID); err != nil {
 			err = fmt.Errorf("cluster: leave: %w", err)
 		}
 	})
 	return err
+}
+
+// Close ends the links to and from other nodes, and with them every
+// forwarded peer they still carry. Call it after the relay's Shutdown, so
+// that the peers forwarded here got their close first.
+func (n *Node) Close() {
+	n.closeLinks()
+	n.closeInbound()
+	n.wg.Wait()
 }

@@ -26,14 +26,16 @@ func (n *Node) Route(ctx context.Context, id string) (string, error) {
 }
 
 // Forwarded implements relay.Cluster: it verifies a forwarded upgrade's
-// grant.
+// grant and that it came over a link from another node.
 func (n *Node) Forwarded(r *http.Request, h relay.Handoff) (relay.Grant, string, bool, error) {
 	g, ok, err := verify(n.cfg.Secret, r, h.Mode, h.Token, n.cfg.Now())
 	if !ok || err != nil {
 		return relay.Grant{}, "", ok, err
 	}
-	if n.cfg.RequireClientCert && (r.TLS == nil || len(r.TLS.VerifiedChains) == 0) {
-		return relay.Grant{}, "", true, errNoClientCert
+	// Only a link, authenticated when it was opened (and by certificate
+	// with --cluster-ca), carries forwarded upgrades.
+	if _, via := r.Context().Value(viaLinkKey{}).(string); !via {
+		return relay.Grant{}, "", true, errNotViaLink
 	}
 	return g.relayGrant(), g.Client, true, nil
 }

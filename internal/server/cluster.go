@@ -139,3 +139,10 @@ func (s *Server) stopCluster(ctx context.Context) error {
 	}
 	return s.node.Stop(ctx)
 }
+
+// closeLinks ends the links between this node and the others.
+func (s *Server) closeLinks() {
+	if s.node != nil {
+		s.node.Close()
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/adit-project/adit/internal/cluster"
 )
 
 // mux routes the main listener: the data plane at /tunnel (when withData),
@@ -12,6 +14,7 @@ func (s *Server) mux(withData bool) http.Handler {
 	m := http.NewServeMux()
 	if withData {
 		m.Handle("/tunnel", s.relay)
+		s.routeLinks(m)
 	}
 	m.HandleFunc("GET /healthz", s.healthz)
 	m.HandleFunc("GET /readyz", s.readyz)
@@ -28,7 +31,16 @@ func (s *Server) dataMux() http.Handler {
 	m := http.NewServeMux()
 	m.HandleFunc("GET /healthz", s.healthz)
 	m.Handle("/", s.relay)
+	s.routeLinks(m)
 	return m
+}
+
+// routeLinks sends links from other nodes of a cluster to the node: they
+// arrive on the listener the node advertises, which serves the data plane.
+func (s *Server) routeLinks(m *http.ServeMux) {
+	if s.node != nil {
+		m.Handle(cluster.LinkPath, s.node)
+	}
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

@@ -222,6 +222,7 @@ func (s *Server) shutdown() error {
 	if err := s.relay.Shutdown(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("shut down relay: %w", err))
 	}
+	s.closeLinks() // after the relay: peers forwarded here got their 1001
 	s.mu.Lock()
 	servers := s.servers
 	s.mu.Unlock()

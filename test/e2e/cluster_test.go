@@ -100,6 +100,13 @@ func TestClusterPeersMeetAcrossNodes(t *testing.T) {
 	if got := c.metric(t, n2, `adit_cluster_forwards_total{result="accepted"}`); got < 3 {
 		t.Errorf("node2 forwarded %v peers to their owner, want at least 3 (one per pairing)", got)
 	}
+	// Every peer node2 forwarded to node1 went over one link.
+	if got := c.metric(t, n2, `adit_cluster_links{direction="out"}`); got != 1 {
+		t.Errorf("node2 has %v links out, want 1 (to node1)", got)
+	}
+	if got := c.metric(t, n1, `adit_cluster_links{direction="in"}`); got < 1 {
+		t.Errorf("node1 accepted %v links, want at least 1 (from node2)", got)
+	}
 	t.Run("256MiB_through_the_load_balancer", func(t *testing.T) {
 		svc := checksumServer(t)
 		tun := c.open(t, c.lb, "BULK")

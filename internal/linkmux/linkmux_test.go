@@ -1,0 +1,305 @@
+package linkmux
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"testing"
+	"time"
+)
+
+// pair returns both ends of a session over a real loopback TCP connection.
+func pair(t *testing.T, cfg Config) (client, server *Session) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			close(accepted)
+			return
+		}
+		accepted <- c
+	}()
+	cc, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, ok := <-accepted
+	if !ok {
+		t.Fatal("accept failed")
+	}
+	client, server = Client(cc, nil, cfg), Server(sc, nil, cfg)
+	t.Cleanup(func() { client.Close(); server.Close() })
+	return client, server
+}
+
+// echoServer echoes every stream the server side accepts.
+func echoServer(s *Session) {
+	go func() {
+		for {
+			st, err := s.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				io.Copy(st, st)
+				st.Close()
+			}()
+		}
+	}()
+}
+
+// TestManyStreamsEcho: concurrent streams each carry their own bytes
+// through and back, intact.
+func TestManyStreamsEcho(t *testing.T) {
+	c, s := pair(t, Config{})
+	echoServer(s)
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for i := range 64 {
+		size := 1 + i*37_001 // 1 B … 2.3 MiB, across frame and window sizes
+		wg.Go(func() {
+			st, err := c.Open()
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer st.Close()
+			st.SetDeadline(time.Now().Add(30 * time.Second))
+			data := make([]byte, size)
+			rand.Read(data)
+			go func() { st.Write(data) }()
+			got := make([]byte, size)
+			if _, err := io.ReadFull(st, got); err != nil {
+				errs <- err
+				return
+			}
+			if sha256.Sum256(got) != sha256.Sum256(data) {
+				errs <- errors.New("echoed bytes differ")
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := c.NumStreams(); n != 0 {
+		t.Errorf("%d streams left open on the client after closing all", n)
+	}
+}
+
+// TestStalledReaderStopsOnlyItsStream: a stream nobody reads takes at
+// most a window of bytes; another stream keeps flowing meanwhile, and the
+// first resumes once read.
+func TestStalledReaderStopsOnlyItsStream(t *testing.T) {
+	c, s := pair(t, Config{})
+	slow, err := c.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	slowSrv, err := s.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := bytes.Repeat([]byte("x"), 3*Window)
+	wrote := make(chan int, 1)
+	go func() { n, _ := slow.Write(data); wrote <- n }()
+
+	echoServer(s)
+	fast, err := c.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast.SetDeadline(time.Now().Add(10 * time.Second))
+	for i := range 50 {
+		msg := []byte{byte(i), 1, 2, 3}
+		if _, err := fast.Write(msg); err != nil {
+			t.Fatal(err)
+		}
+		got := make([]byte, len(msg))
+		if _, err := io.ReadFull(fast, got); err != nil {
+			t.Fatalf("echo %d on the other stream while one is stalled: %v", i, err)
+		}
+	}
+	select {
+	case n := <-wrote:
+		t.Fatalf("write of %d bytes finished with nobody reading (window %d)", n, Window)
+	default:
+	}
+	slowSrv.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.ReadFull(slowSrv, make([]byte, len(data))); err != nil {
+		t.Fatalf("reading the stalled stream: %v", err)
+	}
+	if n := <-wrote; n != len(data) {
+		t.Fatalf("stalled writer wrote %d, want %d", n, len(data))
+	}
+}
+
+// TestCloseDeliversDataThenEOF: what was written before Close arrives,
+// then EOF; the closer's own reads and writes fail.
+func TestCloseDeliversDataThenEOF(t *testing.T) {
+	c, s := pair(t, Config{})
+	st, _ := c.Open()
+	payload := bytes.Repeat([]byte("closing"), 40_000)
+	if _, err := st.Write(payload); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	srv, err := s.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.SetReadDeadline(time.Now().Add(10 * time.Second))
+	got, err := io.ReadAll(srv)
+	if err != nil || !bytes.Equal(got, payload) {
+		t.Fatalf("read %d bytes, err %v; want %d then EOF", len(got), err, len(payload))
+	}
+	if _, err := st.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("write after Close: %v, want net.ErrClosed", err)
+	}
+	if _, err := st.Read(make([]byte, 1)); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("read after Close: %v, want net.ErrClosed", err)
+	}
+	// The other side writing to a closed stream is told to stop.
+	srv.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	var werr error
+	for range 100 {
+		if _, werr = srv.Write(make([]byte, MaxFrame)); werr != nil {
+			break
+		}
+	}
+	if !errors.Is(werr, ErrReset) {
+		t.Errorf("writing to a stream closed at the other end: %v, want ErrReset", werr)
+	}
+}
+
+// TestDeadlines: reads and writes end at their deadline with a timeout
+// error, and work again once the deadline moves.
+func TestDeadlines(t *testing.T) {
+	c, s := pair(t, Config{})
+	st, _ := c.Open()
+	st.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+	_, err := st.Read(make([]byte, 1))
+	var ne net.Error
+	if !errors.Is(err, os.ErrDeadlineExceeded) || !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("read past deadline: %v, want a timeout", err)
+	}
+	st.SetWriteDeadline(time.Now().Add(50 * time.Millisecond))
+	if _, err := st.Write(make([]byte, 2*Window)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("write beyond the window past deadline: %v, want a timeout", err)
+	}
+	srv, _ := s.Accept()
+	echoServerStream(srv)
+	st.SetDeadline(time.Time{})
+	st.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.ReadFull(st, make([]byte, Window)); err != nil {
+		t.Fatalf("read after moving the deadline: %v", err)
+	}
+}
+
+func echoServerStream(st *Stream) { go func() { io.Copy(st, st) }() }
+
+// TestSessionEndResetsStreams: when the link's connection dies, every
+// stream fails and no new one opens.
+func TestSessionEndResetsStreams(t *testing.T) {
+	c, s := pair(t, Config{})
+	st, _ := c.Open()
+	s.Accept()
+	s.conn.Close()
+	st.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := st.Read(make([]byte, 1)); !errors.Is(err, ErrReset) {
+		t.Fatalf("read on a dead link: %v, want ErrReset", err)
+	}
+	select {
+	case <-c.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("session did not end with its connection")
+	}
+	if _, err := c.Open(); err == nil {
+		t.Fatal("Open on a dead session succeeded")
+	}
+}
+
+// TestProtocolErrorsEndTheSession: frames the protocol forbids end the
+// session with ErrProtocol.
+func TestProtocolErrorsEndTheSession(t *testing.T) {
+	for name, frame := range map[string]func(*header){
+		"unknown type":   func(h *header) { h.encode(typeCount, 1, 0) },
+		"oversized data": func(h *header) { h.encode(typeData, 1, MaxFrame+1) },
+		"stream 0":       func(h *header) { h.encode(typeOpen, 0, 0) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			a, b := net.Pipe()
+			s := Server(b, nil, Config{})
+			defer s.Close()
+			var h header
+			frame(&h)
+			go a.Write(h[:])
+			go io.Copy(io.Discard, a)
+			select {
+			case <-s.Done():
+			case <-time.After(10 * time.Second):
+				t.Fatal("session survived a forbidden frame")
+			}
+			if !errors.Is(s.Err(), ErrProtocol) {
+				t.Fatalf("session ended with %v, want ErrProtocol", s.Err())
+			}
+		})
+	}
+}
+
+// TestKeepAliveEndsASilentLink: a link whose other end stops answering
+// ends after three keepalive periods.
+func TestKeepAliveEndsASilentLink(t *testing.T) {
+	a, b := net.Pipe()
+	defer a.Close()
+	go io.Copy(io.Discard, a) // swallows pings, never answers
+	s := Client(b, nil, Config{KeepAlive: 20 * time.Millisecond})
+	select {
+	case <-s.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("a silent link stayed up")
+	}
+}
+
+// TestWriteToCopiesUntilClose: WriteTo hands everything the other side
+// sent, across many frames and pauses, to a writer, and returns nil at
+// the other side's Close.
+func TestWriteToCopiesUntilClose(t *testing.T) {
+	c, s := pair(t, Config{})
+	st, _ := c.Open()
+	srv, _ := s.Accept()
+	want := sha256.New()
+	go func() {
+		for i := range 40 {
+			b := make([]byte, 1+i*9_973)
+			rand.Read(b)
+			want.Write(b)
+			srv.Write(b)
+			if i%10 == 0 {
+				time.Sleep(5 * time.Millisecond) // WriteTo waits with nothing queued
+			}
+		}
+		srv.Close()
+	}()
+	got := sha256.New()
+	st.SetReadDeadline(time.Now().Add(30 * time.Second))
+	n, err := st.WriteTo(got)
+	if err != nil {
+		t.Fatalf("WriteTo: %v after %d bytes", err, n)
+	}
+	if !bytes.Equal(got.Sum(nil), want.Sum(nil)) {
+		t.Fatalf("WriteTo delivered %d bytes that differ from what was sent", n)
+	}
+}

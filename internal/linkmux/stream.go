@@ -1,0 +1,333 @@
+package linkmux
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"time"
+)
+
+// ErrReset is returned by a stream that the other side abandoned, or
+// whose session ended.
+var ErrReset = errors.New("linkmux: stream reset")
+
+// Received bytes wait in chunks from a pool, returned as soon as they are
+// read: an idle stream holds no buffer at all.
+const chunkSize = MaxFrame
+
+var chunks = sync.Pool{New: func() any { b := make([]byte, 0, chunkSize); return &b }}
+
+// Stream is one stream of a session. It is a net.Conn; its deadlines
+// work as a socket's.
+type Stream struct {
+	s  *Session
+	id uint32
+
+	wmu sync.Mutex // one Write at a time, so writes never interleave
+
+	mu       sync.Mutex
+	queue    []*[]byte // received, unread, from queue[0][off:] on
+	off      int
+	recvLeft int // bytes the other side may still send
+	read     int // bytes read since the last CREDIT
+	credit   int // bytes this side may still send
+	rclosed  bool
+	wclosed  bool
+	closed   bool
+	reset    bool
+
+	readable chan struct{}
+	writable chan struct{}
+	rdl, wdl *deadline
+}
+
+func newStream(s *Session, id uint32) *Stream {
+	return &Stream{s: s, id: id, recvLeft: Window, credit: Window,
+		readable: make(chan struct{}, 1), writable: make(chan struct{}, 1),
+		rdl: newDeadline(), wdl: newDeadline()}
+}
+
+func notify(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// Read implements net.Conn: buffered data first, then EOF after the other
+// side's CLOSE, or ErrReset.
+func (st *Stream) Read(b []byte) (int, error) {
+	for {
+		select {
+		case <-st.rdl.wait():
+			return 0, os.ErrDeadlineExceeded
+		default:
+		}
+		st.mu.Lock()
+		if len(st.queue) > 0 {
+			n := st.take(b)
+			st.consumed(n)
+			return n, nil
+		}
+		closed, rclosed, reset := st.closed, st.rclosed, st.reset
+		st.mu.Unlock()
+		switch {
+		case closed:
+			return 0, net.ErrClosed
+		case rclosed:
+			return 0, io.EOF
+		case reset:
+			return 0, ErrReset
+		case len(b) == 0:
+			return 0, nil
+		}
+		select {
+		case <-st.readable:
+		case <-st.rdl.wait():
+			return 0, os.ErrDeadlineExceeded
+		}
+	}
+}
+
+// WriteTo implements io.WriterTo: it writes what arrives to w (several
+// chunks in one writev where w is a socket) until the other side's CLOSE
+// (then it returns nil) or an error. It waits for data without holding a
+// buffer, so an idle stream copied this way costs no memory.
+func (st *Stream) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	var bufs net.Buffers
+	for {
+		st.mu.Lock()
+		if len(st.queue) > 0 {
+			q, off := st.queue, st.off
+			st.queue, st.off = nil, 0
+			st.mu.Unlock()
+			bufs = bufs[:0]
+			for i, c := range q {
+				if i == 0 {
+					bufs = append(bufs, (*c)[off:])
+				} else {
+					bufs = append(bufs, *c)
+				}
+			}
+			n, err := bufs.WriteTo(w)
+			for _, c := range q {
+				chunks.Put(c)
+			}
+			total += n
+			st.mu.Lock()
+			st.consumed(int(n))
+			if err != nil {
+				return total, err
+			}
+			continue
+		}
+		closed, rclosed, reset := st.closed, st.rclosed, st.reset
+		st.mu.Unlock()
+		switch {
+		case closed:
+			return total, net.ErrClosed
+		case rclosed:
+			return total, nil
+		case reset:
+			return total, ErrReset
+		}
+		select {
+		case <-st.readable:
+		case <-st.rdl.wait():
+			return total, os.ErrDeadlineExceeded
+		}
+	}
+}
+
+// consumed counts n bytes read and returns credit to the other side
+// once enough was read. It is called with st.mu held and releases it.
+func (st *Stream) consumed(n int) {
+	st.read += n
+	grant := 0
+	if st.read >= creditStep && !st.rclosed {
+		grant, st.read = st.read, 0
+		st.recvLeft += grant
+	}
+	st.mu.Unlock()
+	if grant > 0 {
+		st.s.writeFrame(typeCredit, st.id, uint32(grant), nil)
+	}
+}
+
+// Write implements net.Conn: it sends b as DATA frames as fast as the
+// other side's credit allows.
+func (st *Stream) Write(b []byte) (int, error) {
+	st.wmu.Lock()
+	defer st.wmu.Unlock()
+	total := 0
+	for len(b) > 0 {
+		select {
+		case <-st.wdl.wait():
+			return total, os.ErrDeadlineExceeded
+		default:
+		}
+		st.mu.Lock()
+		closed, reset, credit := st.closed || st.wclosed, st.reset, st.credit
+		n := min(len(b), credit, MaxFrame)
+		st.credit -= n
+		st.mu.Unlock()
+		switch {
+		case closed:
+			return total, net.ErrClosed
+		case reset:
+			return total, ErrReset
+		case n == 0:
+			select {
+			case <-st.writable:
+			case <-st.wdl.wait():
+				return total, os.ErrDeadlineExceeded
+			}
+			continue
+		}
+		if err := st.s.writeFrame(typeData, st.id, uint32(n), b[:n]); err != nil {
+			return total, err
+		}
+		total += n
+		b = b[n:]
+	}
+	return total, nil
+}
+
+// Close implements net.Conn: the other side reads what was sent, then
+// EOF; what it sends after is dropped.
+func (st *Stream) Close() error {
+	st.mu.Lock()
+	if st.closed {
+		st.mu.Unlock()
+		return nil
+	}
+	st.closed = true
+	send := !st.wclosed && !st.reset
+	st.wclosed = true
+	st.drop()
+	st.mu.Unlock()
+	notify(st.readable)
+	notify(st.writable)
+	st.s.forget(st.id)
+	if send {
+		st.s.writeFrame(typeClose, st.id, 0, nil)
+	}
+	return nil
+}
+
+// received queues payload for Read: chunk itself when payload is in one,
+// else a copy packed into the queue's last chunk.
+func (st *Stream) received(p []byte, chunk *[]byte) error {
+	st.mu.Lock()
+	if len(p) > st.recvLeft {
+		st.mu.Unlock()
+		if chunk != nil {
+			chunks.Put(chunk)
+		}
+		return fmt.Errorf("%w: stream %d sent beyond its window", ErrProtocol, st.id)
+	}
+	st.recvLeft -= len(p)
+	if st.closed || st.rclosed {
+		st.mu.Unlock()
+		if chunk != nil {
+			chunks.Put(chunk)
+		}
+		return nil
+	}
+	if chunk != nil {
+		st.queue = append(st.queue, chunk)
+		p = nil
+	}
+	for len(p) > 0 {
+		if k := len(st.queue); k > 0 {
+			last := st.queue[k-1]
+			if room := cap(*last) - len(*last); room > 0 {
+				m := min(room, len(p))
+				*last = append(*last, p[:m]...)
+				p = p[m:]
+				continue
+			}
+		}
+		c := chunks.Get().(*[]byte)
+		*c = (*c)[:0]
+		st.queue = append(st.queue, c)
+	}
+	st.mu.Unlock()
+	notify(st.readable)
+	return nil
+}
+
+// take moves queued bytes into b, returning drained chunks to the pool.
+// st.mu is held.
+func (st *Stream) take(b []byte) int {
+	n := 0
+	for n < len(b) && len(st.queue) > 0 {
+		c := st.queue[0]
+		k := copy(b[n:], (*c)[st.off:])
+		n += k
+		st.off += k
+		if st.off == len(*c) {
+			chunks.Put(c)
+			st.queue[0] = nil
+			st.queue, st.off = st.queue[1:], 0
+		}
+	}
+	if len(st.queue) == 0 {
+		st.queue = nil
+	}
+	return n
+}
+
+// drop returns every queued chunk to the pool. st.mu is held.
+func (st *Stream) drop() {
+	for _, c := range st.queue {
+		chunks.Put(c)
+	}
+	st.queue, st.off = nil, 0
+}
+
+func (st *Stream) credited(n int) {
+	st.mu.Lock()
+	st.credit += n
+	st.mu.Unlock()
+	notify(st.writable)
+}
+
+func (st *Stream) remoteClosed() {
+	st.mu.Lock()
+	st.rclosed = true
+	st.mu.Unlock()
+	notify(st.readable)
+}
+
+// broken marks the stream reset (by the other side, or with its session).
+func (st *Stream) broken() {
+	st.mu.Lock()
+	st.reset = true
+	st.mu.Unlock()
+	notify(st.readable)
+	notify(st.writable)
+}
+
+// LocalAddr implements net.Conn: the link's local address.
+func (st *Stream) LocalAddr() net.Addr { return st.s.conn.LocalAddr() }
+
+// RemoteAddr implements net.Conn: the link's remote address.
+func (st *Stream) RemoteAddr() net.Addr { return st.s.conn.RemoteAddr() }
+
+// SetDeadline implements net.Conn.
+func (st *Stream) SetDeadline(t time.Time) error {
+	st.rdl.set(t)
+	st.wdl.set(t)
+	return nil
+}
+
+// SetReadDeadline implements net.Conn.
+func (st *Stream) SetReadDeadline(t time.Time) error { st.rdl.set(t); return nil }
+
+// SetWriteDeadline implements net.Conn.
+func (st *Stream) SetWriteDeadline(t time.Time) error { st.wdl.set(t); return nil }

@@ -1,0 +1,100 @@
+package e2e
+
+import (
+	"bufio"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/adit-project/adit/internal/wsframe"
+)
+
+// TestClusterLinksAreAuthenticated: a node's link endpoint answers 101
+// only to an upgrade signed with the cluster secret, and a forwarded
+// upgrade is attached only when it arrives over such a link: sent
+// directly, even with a correctly signed grant, it is refused and the
+// token it carried stays unused.
+func TestClusterLinksAreAuthenticated(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, 2)
+	n1 := c.nodes[0].addr
+	now := time.Now().UnixMilli()
+	hello := base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, `{"n":"intruder","i":%d}`, now))
+	for _, tc := range []struct {
+		name string
+		sig  string
+		want int
+	}{
+		{"unsigned", "", http.StatusForbidden},
+		{"other secret", macOf("not-the-cluster-secret-at-all", "adit-link-v1\n", hello), http.StatusForbidden},
+		{"grant signature", macOf(clusterSecret, "adit-forward-v1\n", hello), http.StatusForbidden},
+		{"cluster secret", macOf(clusterSecret, "adit-link-v1\n", hello), http.StatusSwitchingProtocols},
+	} {
+		if got := linkStatus(t, n1, hello, tc.sig); got != tc.want {
+			t.Errorf("link %s: status %d, want %d", tc.name, got, tc.want)
+		}
+	}
+
+	tun := c.open(t, n1)
+	tok := sha256.Sum256([]byte(tun.SourceAccessToken))
+	g, _ := json.Marshal(map[string]any{"t": tun.TunnelID, "m": "source", "c": "192.0.2.1:1", "n": "node2", "i": now, "h": hex.EncodeToString(tok[:])})
+	value := base64.RawURLEncoding.EncodeToString(g)
+	forged := http.Header{"X-Adit-Forward-Grant": {value}, "X-Adit-Forward-Signature": {macOf(clusterSecret, "adit-forward-v1\n", value)}}
+	if got := upgradeWith(t, n1, tun.SourceAccessToken, forged); got != http.StatusForbidden {
+		t.Fatalf("signed grant sent directly: status %d, want 403", got)
+	}
+	if got := upgradeStatus(t, n1, tun.SourceAccessToken); got != http.StatusSwitchingProtocols {
+		t.Fatalf("the token after the refused forward: status %d, want 101 (unused)", got)
+	}
+}
+
+func macOf(secret, purpose, value string) string {
+	h := hmac.New(sha256.New, []byte(secret))
+	h.Write([]byte(purpose + value))
+	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))
+}
+
+// linkStatus sends a link upgrade with hello and sig to addr and returns
+// the response status.
+func linkStatus(t *testing.T, addr, hello, sig string) int {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(20 * time.Second))
+	fmt.Fprintf(conn, "GET /cluster/link HTTP/1.1\r\nHost: %s\r\nConnection: Upgrade\r\nUpgrade: adit-link/1\r\nX-Adit-Link: %s\r\nX-Adit-Link-Signature: %s\r\n\r\n", addr, hello, sig)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("link upgrade at %s: %v", addr, err)
+	}
+	return resp.StatusCode
+}
+
+// upgradeWith sends one source upgrade with token and extra headers to
+// addr and returns the response status.
+func upgradeWith(t *testing.T, addr, token string, extra http.Header) int {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(20 * time.Second))
+	req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("http://%s/tunnel?local-proxy-mode=source", addr), nil)
+	req.Header = extra.Clone()
+	req.Header.Set("access-token", token)
+	resp, err := wsframe.Upgrade(conn, bufio.NewReader(conn), req, "aws.iot.securetunneling-3.0")
+	if resp == nil {
+		t.Fatalf("upgrade at %s: %v", addr, err)
+	}
+	return resp.StatusCode
+}
