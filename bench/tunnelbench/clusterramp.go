@@ -16,20 +16,6 @@ import (
 // dead (see docs/BENCHMARKS.md, "Cluster").
 const rampParallel = 16
 
-// defaultForwardFds is -forward-fds: the descriptors one forwarded peer
-// costs the forwarding node and its owner together, the client's socket
-// included. Today each forwarded peer has a connection of its own to the
-// owner: the forwarding node holds the client's socket, its end of that
-// connection and the two pipes (two descriptors each) that Go's io.Copy
-// between two TCP sockets holds for splice(2), one per direction, for the
-// connection's life; the owner holds the other end. 6 + 1.
-const defaultForwardFds = 7
-
-// fitMargin is the descriptors every process keeps spare besides the ones
-// it had before the ramp (listeners, database pool, pipes, a few per node
-// pair).
-const fitMargin = 256
-
 // clusterStep is what the cluster ramp measured at one number of tunnels.
 type clusterStep struct {
 	Tunnels        int       `json:"tunnels"`
@@ -64,35 +50,6 @@ type clusterRampResult struct {
 	Err        string        `json:"error,omitempty"`
 }
 
-// clusterFit is how many tunnels fit every process's open-file limit:
-// the nodes' (node) and the peer processes' (client). With n nodes, tunnel
-// i's destination on node i%n (its owner) and its source on node (i/n)%n,
-// a node holds per tunnel: 1/n destinations, 1/n² sources of tunnels it
-// owns, and (n-1)/n² forwarded peers as the forwarding node plus as many
-// as the owner, at forwardFds descriptors for both ends together. Its peers
-// process holds the same 1/n destinations and 1/n sources.
-func clusterFit(nofile uint64, n, nodeFds, forwardFds int) (fit, node, client int) {
-	nf := float64(n)
-	perTunnel := 1/nf + 1/(nf*nf) + float64(forwardFds)*(nf-1)/(nf*nf)
-	node = int(float64(int(nofile)-nodeFds-fitMargin) / perTunnel)
-	client = (int(nofile) - fitMargin) * n / 2
-	return min(node, client), node, client
-}
-
-// fitsMeasured checks a step of want tunnels against the descriptors
-// each node gained per tunnel so far (steps holds at least one step): a
-// wrong -forward-fds then stops the ramp before a node runs out.
-func fitsMeasured(res *clusterRampResult, want int) (string, bool) {
-	last := res.Steps[len(res.Steps)-1]
-	for i, fds := range last.Fds {
-		per := float64(fds-res.BaseFds[i]) / float64(last.Tunnels)
-		if need := res.BaseFds[i] + int(per*float64(want)); need > int(res.Nofile)-fitMargin/2 {
-			return fmt.Sprintf("node%d would need about %d descriptors (%.2f per tunnel measured)", i+1, need, per), false
-		}
-	}
-	return "", true
-}
-
 // clusterRamp grows connected tunnels on the cluster through the steps:
 // tunnel i's destination peer on node i%n, its source on node (i/n)%n,
 // so (n-1)/n of the tunnels are forwarded. Each source sends one 64-byte
@@ -124,20 +81,10 @@ func clusterRamp(cfg *config, c *benchCluster, self string, logf func(string, ..
 		children = append(children, ch)
 	}
 	tunnels, forwarded, lost := 0, 0, int64(0)
-	for _, want := range cfg.rampSteps {
-		if want > res.MaxFit {
-			logf("cluster ramp: %d tunnels do not fit the open-file limit %d (nodes: %d at %d descriptors per forwarded peer, peer processes: %d); stopping at %d",
-				want, res.Nofile, res.NodeFit, res.ForwardFds, res.ClientFit, res.MaxFit)
-			want = res.MaxFit
-		}
+	for _, step := range cfg.rampSteps {
+		want := rampStepFit(&res, step, logf)
 		if want <= tunnels {
 			break
-		}
-		if len(res.Steps) > 0 {
-			if why, ok := fitsMeasured(&res, want); !ok {
-				logf("cluster ramp: %d tunnels do not fit the open-file limit %d: %s; stopping at %d", want, res.Nofile, why, tunnels)
-				break
-			}
 		}
 		t0 := time.Now()
 		toks, err := openMany(c.nodes[0].api, want-tunnels, 16)
@@ -167,11 +114,11 @@ func clusterRamp(cfg *config, c *benchCluster, self string, logf func(string, ..
 		logf("cluster ramp: %d tunnels: rss %v KiB, %v B/tunnel, fds %v (peer processes %v), cpu %v (peers %.2f), rtt p50 %.0fµs p99 %.0fµs, %d sent, %d lost, %d closed",
 			st.Tunnels, st.RSSKB, roundAll(st.PerTunnelB), st.Fds, st.PeerFds, roundAll(st.CPUCores), st.PeersCPU, st.Lat.P50, st.Lat.P99, st.Sent, st.Lost, closed)
 		res.Steps = append(res.Steps, st)
-		if cfg.profile && (st.Tunnels >= res.MaxFit || want == cfg.rampSteps[len(cfg.rampSteps)-1]) {
+		if cfg.profile && (want < step || step == cfg.rampSteps[len(cfg.rampSteps)-1]) {
 			saveMemProfiles(c.nodes[1], filepath.Join(c.dir, "..", "ramp"), logf)
 		}
 		lost = closed
-		if st.Tunnels >= res.MaxFit {
+		if want < step {
 			break
 		}
 	}
