@@ -68,7 +68,7 @@ func rampStepFit(res *clusterRampResult, step int, logf func(string, ...any)) in
 	if len(res.Steps) > 0 {
 		if fit, why := measuredFit(res); want > fit {
 			logf("cluster ramp: %d tunnels do not fit the open-file limit %d: %s so far; stopping at %d", want, res.Nofile, why, fit)
-			want = fit
+			want, res.MeasuredFit = fit, fit
 		}
 	}
 	return want

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -128,6 +129,7 @@ func (cs peersChildren) connect(toks []openedTunnel, first int) error {
 type windowStats struct {
 	sent, closed int64
 	lat          []time.Duration // every echoed message's round trip
+	p99          []float64       // per child, µs (for the log)
 }
 
 // stats collects the window of every child.
@@ -137,9 +139,11 @@ func (cs peersChildren) stats() (windowStats, error) {
 		if _, err := io.WriteString(ch.in, "stats\n"); err != nil {
 			return ws, fmt.Errorf("peers on %s: %w", ch.node, err)
 		}
+		from := len(ws.lat)
 		if err := ch.readStats(&ws); err != nil {
 			return ws, fmt.Errorf("peers on %s: stats: %w", ch.node, err)
 		}
+		ws.p99 = append(ws.p99, quantiles(slices.Clone(ws.lat[from:])).P99)
 	}
 	return ws, nil
 }

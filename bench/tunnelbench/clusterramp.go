@@ -36,18 +36,21 @@ type clusterStep struct {
 
 // clusterRampResult is the whole cluster ramp.
 type clusterRampResult struct {
-	Nodes      int           `json:"nodes"`
-	Target     int           `json:"target"`
-	MaxFit     int           `json:"max_fit"`
-	NodeFit    int           `json:"node_fit"`   // what the nodes' limit allows
-	ClientFit  int           `json:"client_fit"` // what the peer processes' limit allows
-	ForwardFds int           `json:"forward_fds"`
-	Nofile     uint64        `json:"nofile"`
-	PeriodS    float64       `json:"period_seconds"`
-	BaseRSSKB  []int64       `json:"base_rss_kb"`
-	BaseFds    []int         `json:"base_fds"`
-	Steps      []clusterStep `json:"steps"`
-	Err        string        `json:"error,omitempty"`
+	Nodes     int `json:"nodes"`
+	Target    int `json:"target"`
+	MaxFit    int `json:"max_fit"`
+	NodeFit   int `json:"node_fit"`   // what the nodes' limit allows
+	ClientFit int `json:"client_fit"` // what the peer processes' limit allows
+	// MeasuredFit, when set, is the smaller fit the nodes' descriptors at
+	// the previous step gave (a -forward-fds below the real cost).
+	MeasuredFit int           `json:"measured_fit,omitempty"`
+	ForwardFds  int           `json:"forward_fds"`
+	Nofile      uint64        `json:"nofile"`
+	PeriodS     float64       `json:"period_seconds"`
+	BaseRSSKB   []int64       `json:"base_rss_kb"`
+	BaseFds     []int         `json:"base_fds"`
+	Steps       []clusterStep `json:"steps"`
+	Err         string        `json:"error,omitempty"`
 }
 
 // clusterRamp grows connected tunnels on the cluster through the steps:
@@ -106,18 +109,18 @@ func clusterRamp(cfg *config, c *benchCluster, self string, logf func(string, ..
 		tunnels = want
 		st.Tunnels, st.Forwarded, st.ConnectSeconds = tunnels, forwarded, time.Since(t0).Seconds()
 		logf("cluster ramp: %d tunnels connected (%d forwarded; %.1fs to open, %.1fs to connect both peers)", st.Tunnels, st.Forwarded, st.OpenSeconds, st.ConnectSeconds)
-		closed, err := measureClusterStep(cfg, c, children, &st, res.BaseRSSKB, baseGo)
+		ws, err := measureClusterStep(cfg, c, children, &st, res.BaseRSSKB, baseGo)
 		if err != nil {
 			res.Err = err.Error()
 			return
 		}
-		logf("cluster ramp: %d tunnels: rss %v KiB, %v B/tunnel, fds %v (peer processes %v), cpu %v (peers %.2f), rtt p50 %.0fµs p99 %.0fµs, %d sent, %d lost, %d closed",
-			st.Tunnels, st.RSSKB, roundAll(st.PerTunnelB), st.Fds, st.PeerFds, roundAll(st.CPUCores), st.PeersCPU, st.Lat.P50, st.Lat.P99, st.Sent, st.Lost, closed)
+		logf("cluster ramp: %d tunnels: rss %v KiB, %v B/tunnel, fds %v (peer processes %v), cpu %v (peers %.2f), rtt p50 %.0fµs p99 %.0fµs (per peer process %v), %d sent, %d lost, %d closed",
+			st.Tunnels, st.RSSKB, roundAll(st.PerTunnelB), st.Fds, st.PeerFds, roundAll(st.CPUCores), st.PeersCPU, st.Lat.P50, st.Lat.P99, roundAll(ws.p99), st.Sent, st.Lost, ws.closed)
 		res.Steps = append(res.Steps, st)
 		if cfg.profile && (want < step || step == cfg.rampSteps[len(cfg.rampSteps)-1]) {
 			saveMemProfiles(c.nodes[1], filepath.Join(c.dir, "..", "ramp"), logf)
 		}
-		lost = closed
+		lost = ws.closed
 		if want < step {
 			break
 		}
@@ -130,11 +133,11 @@ func clusterRamp(cfg *config, c *benchCluster, self string, logf func(string, ..
 
 // measureClusterStep lets every new peer send, then measures one window.
 // It returns how many source peers have lost their connection so far.
-func measureClusterStep(cfg *config, c *benchCluster, children peersChildren, st *clusterStep, baseRSS, baseGo []int64) (closed int64, err error) {
+func measureClusterStep(cfg *config, c *benchCluster, children peersChildren, st *clusterStep, baseRSS, baseGo []int64) (ws windowStats, err error) {
 	n := len(c.nodes)
 	time.Sleep(cfg.rampSettle)
 	if err := children.all("open"); err != nil {
-		return 0, err
+		return ws, err
 	}
 	peerPids := []int{os.Getpid()}
 	for _, ch := range children {
@@ -158,12 +161,11 @@ func measureClusterStep(cfg *config, c *benchCluster, children peersChildren, st
 	}
 	st.PeersCPU = float64(cpu(peerPids)-p0) / float64(el)
 	if err := children.all("close"); err != nil {
-		return 0, err
+		return ws, err
 	}
 	time.Sleep(300 * time.Millisecond) // echoes of the window's last messages
-	ws, err := children.stats()
-	if err != nil {
-		return 0, err
+	if ws, err = children.stats(); err != nil {
+		return ws, err
 	}
 	owned := float64(st.Tunnels) / float64(n)
 	for i, nd := range c.nodes {
@@ -180,7 +182,7 @@ func measureClusterStep(cfg *config, c *benchCluster, children peersChildren, st
 	st.Sent = ws.sent
 	st.Lost = ws.sent - int64(len(ws.lat))
 	st.Lat = quantiles(ws.lat)
-	return ws.closed, nil
+	return ws, nil
 }
 
 func roundAll(v []float64) []string {
