@@ -89,6 +89,7 @@ func (ps *peerSet) serve(r io.Reader) error {
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		cmd, arg, _ := strings.Cut(strings.TrimSpace(sc.Text()), " ")
+		arg = strings.TrimSpace(arg)
 		switch cmd {
 		case "":
 		case "dst", "src":
