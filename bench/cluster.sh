@@ -28,9 +28,10 @@ case "${1:-}" in
   *) echo "usage: bench/cluster.sh [--smoke|--full] [tunnelbench cluster flags]" >&2; exit 2 ;;
 esac
 
-# Each node holds about 10/9 descriptors per tunnel and the bench process
-# one per tunnel. As root the hard limit can be raised; otherwise the ramp
-# stops at what fits and says so.
+# The ramp's nodes hold about 2 descriptors per tunnel each today (a
+# forwarded peer costs 7, see -forward-fds) and its peer processes, one per
+# node, 2/3 each. Where the hard limit can be raised (root, mostly) it is;
+# otherwise the ramp stops at what fits and says so.
 ulimit -Hn 65536 2>/dev/null || true
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 

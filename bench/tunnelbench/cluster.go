@@ -43,6 +43,7 @@ func cmdCluster(args []string) error {
 	failN := fs.Int("failover-tunnels", 20, "tunnels owned by the node that is killed")
 	rampSteps := fs.String("ramp-steps", "", "comma-separated tunnel counts of the ramp (default 2500,5000,7500,25000, capped at what fits the open-file limit; smoke 30,60)")
 	rampPeriod := fs.Duration("ramp-period", 5*time.Second, "each ramp tunnel sends one 64-byte message per period")
+	forwardFds := fs.Int("forward-fds", defaultForwardFds, "descriptors one forwarded peer costs the forwarding node and its owner together, the client's socket included (sizes the ramp's largest step)")
 	profile := fs.Bool("profile", false, "CPU profiles of node1 during the 3-node API runs (in OUT/api/profiles)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -50,13 +51,16 @@ func cmdCluster(args []string) error {
 	if *bin == "" || *out == "" || *nodes < 2 {
 		return fmt.Errorf("-bin and -out are required, -nodes at least 2")
 	}
+	if *forwardFds < 1 {
+		return fmt.Errorf("-forward-fds: %d: a forwarded peer holds at least its client's socket", *forwardFds)
+	}
 	cfg := fullConfig()
 	cfg.rampSteps, cfg.rampWindow, cfg.rampSettle = []int{2500, 5000, 7500, 25000}, 10*time.Second, 0
 	if *smoke {
 		cfg = smokeConfig()
 		cfg.rampSteps, *failN = []int{30, 60}, min(*failN, 3)
 	}
-	cfg.rampPeriod, cfg.profile = *rampPeriod, *profile
+	cfg.rampPeriod, cfg.profile, cfg.forwardFds = *rampPeriod, *profile, *forwardFds
 	if *smoke && !flagSet(fs, "ramp-period") {
 		cfg.rampPeriod = 500 * time.Millisecond
 	}

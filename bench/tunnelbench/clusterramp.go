@@ -4,22 +4,17 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
-// rampParallel is how many peers each connecting process (the bench for
-// sources, each peers child for destinations) connects at once. Every
-// connect claims a token in PostgreSQL; with 64 per process (256 claims in
+// rampParallel is how many peers each peers process connects at once (one
+// process per node; destinations first, then sources). Every connect
+// claims a token in PostgreSQL; with 64 per process (256 claims in
 // flight) on a loaded two-core machine, claims timed out and a node's
 // lease ran out (its heartbeat came late), so the other nodes reaped it as
 // dead (see docs/BENCHMARKS.md, "Cluster").
 const rampParallel = 16
-
-// fdsPerForward is what one forwarded peer costs the forwarding node in
-// descriptors: the client's socket, the socket to the owner, and the two
-// pipes (two descriptors each) that Go's io.Copy between two TCP sockets
-// holds for splice(2), one per direction, for the connection's life.
-const fdsPerForward = 6
 
 // clusterStep is what the cluster ramp measured at one number of tunnels.
 type clusterStep struct {
@@ -33,6 +28,7 @@ type clusterStep struct {
 	CPUCores       []float64 `json:"cpu_cores"`           // per node
 	PeersCPU       float64   `json:"peers_cpu_cores"`     // the bench's peer processes
 	Fds            []int     `json:"fds"`                 // per node
+	PeerFds        []int     `json:"peer_fds"`            // per peers process (one per node), then the bench process
 	Sent           int64     `json:"sent"`
 	Lost           int64     `json:"lost"`
 	Lat            latResult `json:"lat"`
@@ -40,129 +36,109 @@ type clusterStep struct {
 
 // clusterRampResult is the whole cluster ramp.
 type clusterRampResult struct {
-	Nodes     int           `json:"nodes"`
-	Target    int           `json:"target"`
-	MaxFit    int           `json:"max_fit"`
-	Nofile    uint64        `json:"nofile"`
-	PeriodS   float64       `json:"period_seconds"`
-	BaseRSSKB []int64       `json:"base_rss_kb"`
-	Steps     []clusterStep `json:"steps"`
-	Err       string        `json:"error,omitempty"`
-}
-
-// clusterFit is how many tunnels fit every process's open-file limit.
-// With n nodes, the destination on node i%n (its owner) and the source
-// on node (i/n)%n, a node holds per tunnel: 1/n destination, 1/n source
-// of its own tunnels (forwarded or not), and (n-1)/n² sources it forwards
-// at fdsPerForward descriptors each. The bench process holds every
-// source, each peers child 1/n of the destinations.
-func clusterFit(nofile uint64, n, nodeFds int) int {
-	perTunnel := (2 + fdsPerForward*float64(n-1)/float64(n)) / float64(n)
-	node := int(float64(int(nofile)-nodeFds-256) / perTunnel)
-	client := int(nofile) - 512
-	return min(node, client)
+	Nodes     int `json:"nodes"`
+	Target    int `json:"target"`
+	MaxFit    int `json:"max_fit"`
+	NodeFit   int `json:"node_fit"`   // what the nodes' limit allows
+	ClientFit int `json:"client_fit"` // what the peer processes' limit allows
+	// MeasuredFit, when set, is the smaller fit the nodes' descriptors at
+	// the previous step gave (a -forward-fds below the real cost).
+	MeasuredFit int           `json:"measured_fit,omitempty"`
+	ForwardFds  int           `json:"forward_fds"`
+	Nofile      uint64        `json:"nofile"`
+	PeriodS     float64       `json:"period_seconds"`
+	BaseRSSKB   []int64       `json:"base_rss_kb"`
+	BaseFds     []int         `json:"base_fds"`
+	Steps       []clusterStep `json:"steps"`
+	Err         string        `json:"error,omitempty"`
 }
 
 // clusterRamp grows connected tunnels on the cluster through the steps:
 // tunnel i's destination peer on node i%n, its source on node (i/n)%n,
 // so (n-1)/n of the tunnels are forwarded. Each source sends one 64-byte
-// message per period and the destination echoes it.
+// message per period and the destination echoes it. The peers live in
+// one peers process per node (see peersChildren).
 func clusterRamp(cfg *config, c *benchCluster, self string, logf func(string, ...any)) (res clusterRampResult) {
 	n := len(c.nodes)
-	res.Nodes, res.Nofile, res.PeriodS = n, raiseNofile(), cfg.rampPeriod.Seconds()
-	defer quietGC()()
+	res.Nodes, res.Nofile, res.PeriodS, res.ForwardFds = n, raiseNofile(), cfg.rampPeriod.Seconds(), cfg.forwardFds
 	res.Target = cfg.rampSteps[len(cfg.rampSteps)-1]
-	res.MaxFit = clusterFit(res.Nofile, n, fdCount(c.nodes[0].pid()))
 	baseGo := make([]int64, n)
 	for i, nd := range c.nodes {
 		baseGo[i] = goMemKB(nd.pprof) // collects garbage first
 		res.BaseRSSKB = append(res.BaseRSSKB, procStatusKB(nd.pid(), "VmRSS"))
+		res.BaseFds = append(res.BaseFds, fdCount(nd.pid()))
 	}
-	children := make([]*peersChild, n)
-	for i, nd := range c.nodes {
-		ch, err := startPeersChild(self, nd.addr, rampParallel)
+	res.MaxFit, res.NodeFit, res.ClientFit = clusterFit(res.Nofile, n, slices.Max(res.BaseFds), cfg.forwardFds)
+	var children peersChildren
+	defer func() {
+		for _, ch := range children {
+			ch.stop()
+		}
+	}()
+	for _, nd := range c.nodes {
+		ch, err := startPeersChild(self, nd.name, nd.addr, rampParallel, cfg.rampPeriod)
 		if err != nil {
 			res.Err = err.Error()
 			return
 		}
-		defer ch.stop()
-		children[i] = ch
+		children = append(children, ch)
 	}
-	rc := &rampCollector{base: time.Now()}
-	stop := make(chan struct{})
-	defer close(stop)
-	pc := &pacer{rc: rc, period: cfg.rampPeriod}
-	go pc.run(stop)
-	var peers []*srcPeer
-	defer func() {
-		for _, sp := range peers {
-			sp.p.close()
-		}
-	}()
-	forwarded := 0
-	for _, want := range cfg.rampSteps {
-		if want > res.MaxFit {
-			logf("cluster ramp: %d tunnels do not fit the open-file limit %d; stopping at %d", want, res.Nofile, res.MaxFit)
-			want = res.MaxFit
-		}
-		if want <= len(peers) {
+	tunnels, forwarded, lost := 0, 0, int64(0)
+	for _, step := range cfg.rampSteps {
+		want := rampStepFit(&res, step, logf)
+		if want <= tunnels {
 			break
 		}
-		first := len(peers)
 		t0 := time.Now()
-		toks, err := openMany(c.nodes[0].api, want-first, 16)
+		toks, err := openMany(c.nodes[0].api, want-tunnels, 16)
 		if err != nil {
 			res.Err = err.Error()
 			return
 		}
 		st := clusterStep{OpenSeconds: time.Since(t0).Seconds()}
 		t0 = time.Now()
-		if err := connectDestinations(children, toks, first); err != nil {
+		if err := children.connect(toks, tunnels); err != nil {
 			res.Err = err.Error()
 			return
 		}
-		newPeers, err := connectSources(c, toks, first)
-		if err != nil {
-			res.Err = err.Error()
-			return
-		}
-		for _, sp := range newPeers {
-			if err := sp.start(rc); err != nil {
-				res.Err = "source peer: " + err.Error()
-				return
-			}
-		}
-		for i := first; i < want; i++ {
+		for i := tunnels; i < want; i++ {
 			if i%n != (i/n)%n {
 				forwarded++
 			}
 		}
-		peers = append(peers, newPeers...)
-		pc.add(newPeers)
-		st.Tunnels, st.Forwarded, st.ConnectSeconds = len(peers), forwarded, time.Since(t0).Seconds()
+		tunnels = want
+		st.Tunnels, st.Forwarded, st.ConnectSeconds = tunnels, forwarded, time.Since(t0).Seconds()
 		logf("cluster ramp: %d tunnels connected (%d forwarded; %.1fs to open, %.1fs to connect both peers)", st.Tunnels, st.Forwarded, st.OpenSeconds, st.ConnectSeconds)
-		measureClusterStep(cfg, c, children, rc, &st, res.BaseRSSKB, baseGo)
-		logf("cluster ramp: %d tunnels: rss %v KiB, %v B/tunnel, cpu %v, rtt p50 %.0fµs p99 %.0fµs, %d sent, %d lost, %d closed",
-			st.Tunnels, st.RSSKB, roundAll(st.PerTunnelB), roundAll(st.CPUCores), st.Lat.P50, st.Lat.P99, st.Sent, st.Lost, rc.closed.Load())
+		ws, err := measureClusterStep(cfg, c, children, &st, res.BaseRSSKB, baseGo)
+		if err != nil {
+			res.Err = err.Error()
+			return
+		}
+		logf("cluster ramp: %d tunnels: rss %v KiB, %v B/tunnel, fds %v (peer processes %v), cpu %v (peers %.2f), rtt p50 %.0fµs p99 %.0fµs (per peer process %v), %d sent, %d lost, %d closed",
+			st.Tunnels, st.RSSKB, roundAll(st.PerTunnelB), st.Fds, st.PeerFds, roundAll(st.CPUCores), st.PeersCPU, st.Lat.P50, st.Lat.P99, roundAll(ws.p99), st.Sent, st.Lost, ws.closed)
 		res.Steps = append(res.Steps, st)
-		if cfg.profile && (st.Tunnels >= res.MaxFit || want == cfg.rampSteps[len(cfg.rampSteps)-1]) {
+		if cfg.profile && (want < step || step == cfg.rampSteps[len(cfg.rampSteps)-1]) {
 			saveMemProfiles(c.nodes[1], filepath.Join(c.dir, "..", "ramp"), logf)
 		}
-		if st.Tunnels >= res.MaxFit {
+		lost = ws.closed
+		if want < step {
 			break
 		}
 	}
-	if k := rc.closed.Load(); k > 0 {
-		res.Err = fmt.Sprintf("%d source peers lost their connection", k)
+	if lost > 0 {
+		res.Err = fmt.Sprintf("%d source peers lost their connection", lost)
 	}
 	return res
 }
 
 // measureClusterStep lets every new peer send, then measures one window.
-func measureClusterStep(cfg *config, c *benchCluster, children []*peersChild, rc *rampCollector, st *clusterStep, baseRSS, baseGo []int64) {
+// It returns how many source peers have lost their connection so far.
+func measureClusterStep(cfg *config, c *benchCluster, children peersChildren, st *clusterStep, baseRSS, baseGo []int64) (ws windowStats, err error) {
 	n := len(c.nodes)
 	time.Sleep(cfg.rampSettle)
-	rc.open()
+	if err := children.all("open"); err != nil {
+		return ws, err
+	}
 	peerPids := []int{os.Getpid()}
 	for _, ch := range children {
 		peerPids = append(peerPids, ch.cmd.Process.Pid)
@@ -184,9 +160,13 @@ func measureClusterStep(cfg *config, c *benchCluster, children []*peersChild, rc
 		st.CPUCores = append(st.CPUCores, float64(cpuTime(nd.pid())-c0[i])/float64(el))
 	}
 	st.PeersCPU = float64(cpu(peerPids)-p0) / float64(el)
-	rc.close()
+	if err := children.all("close"); err != nil {
+		return ws, err
+	}
 	time.Sleep(300 * time.Millisecond) // echoes of the window's last messages
-	lat := rc.echoes()
+	if ws, err = children.stats(); err != nil {
+		return ws, err
+	}
 	owned := float64(st.Tunnels) / float64(n)
 	for i, nd := range c.nodes {
 		rss := procStatusKB(nd.pid(), "VmRSS")
@@ -195,9 +175,14 @@ func measureClusterStep(cfg *config, c *benchCluster, children []*peersChild, rc
 		st.GoPerTunnelB = append(st.GoPerTunnelB, float64(goMemKB(nd.pprof)-baseGo[i])*1024/owned)
 		st.Fds = append(st.Fds, fdCount(nd.pid()))
 	}
-	st.Sent = rc.sent.Load()
-	st.Lost = st.Sent - int64(len(lat))
-	st.Lat = quantiles(lat)
+	for _, pid := range peerPids[1:] {
+		st.PeerFds = append(st.PeerFds, fdCount(pid))
+	}
+	st.PeerFds = append(st.PeerFds, fdCount(peerPids[0]))
+	st.Sent = ws.sent
+	st.Lost = ws.sent - int64(len(ws.lat))
+	st.Lat = quantiles(ws.lat)
+	return ws, nil
 }
 
 func roundAll(v []float64) []string {

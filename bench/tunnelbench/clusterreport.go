@@ -68,8 +68,11 @@ func clusterReport(r *clusterResults, cfg *config) string {
 	}
 	if rr := r.Ramp; len(rr.Steps) > 0 {
 		w("\n### Ramp: connected tunnels across %d nodes\n", rr.Nodes)
-		w("Tunnel i's destination peer on node i mod %d (its owner), its source on node (i div %d) mod %d: about %d in %d tunnels are forwarded. Peers are light in-process WebSocket clients (destinations in one `tunnelbench peers` process per node); each source sends one 64-byte message every %.0f s, echoed by the destination. Open-file limit %d per process, so at most %d tunnels fit. Memory per tunnel is a node's RSS growth over the tunnels it owns (1/%d of them; forwarding costs land on the same node).\n",
-			rr.Nodes, rr.Nodes, rr.Nodes, rr.Nodes-1, rr.Nodes, rr.PeriodS, rr.Nofile, rr.MaxFit, rr.Nodes)
+		w("Tunnel i's destination peer on node i mod %d (its owner), its source on node (i div %d) mod %d: about %d in %d tunnels are forwarded. Peers are light WebSocket clients in one `tunnelbench peers` process per node, which holds every peer on its node (the destinations of the tunnels the node owns and the sources that connect to it, so 2/%d of the peers); each source sends one 64-byte message every %.0f s, echoed by the destination. Open-file limit %d per process; at %d descriptors per forwarded peer (forwarding node and owner together, the client's socket included) the nodes fit %d tunnels and the peer processes %d, so at most %d tunnels fit. Memory per tunnel is a node's RSS growth over the tunnels it owns (1/%d of them; forwarding costs land on the same node).\n",
+			rr.Nodes, rr.Nodes, rr.Nodes, rr.Nodes-1, rr.Nodes, rr.Nodes, rr.PeriodS, rr.Nofile, rr.ForwardFds, rr.NodeFit, rr.ClientFit, rr.MaxFit, rr.Nodes)
+		if rr.MeasuredFit > 0 {
+			w("The descriptors the nodes gained per tunnel before the last step allowed only %d tunnels (a forwarded peer costs more than %d), so the ramp stopped there.\n", rr.MeasuredFit, rr.ForwardFds)
+		}
 		w("| tunnels | forwarded | open (s) | connect (s) | RSS per node | per tunnel per node | Go heap+stacks per tunnel | CPU per node (cores) | echoes | lost | rtt p50 | p99 | max |")
 		w("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 		for _, s := range rr.Steps {

@@ -19,10 +19,10 @@
 // Subcommands:
 //
 //	tunnelbench run -bin DIR -out DIR [-smoke] [-docs docs/BENCHMARKS.md] [-profile]
-//	tunnelbench cluster -bin DIR -out DIR [-smoke] [-docs docs/BENCHMARKS.md]
+//	tunnelbench cluster -bin DIR -out DIR [-smoke] [-docs docs/BENCHMARKS.md] [-forward-fds 7]
 //	                                     (three nodes on PostgreSQL behind HAProxy; issue 12)
 //	tunnelbench server -listen ADDR      (sink/echo server; used by run)
-//	tunnelbench peers -endpoint ADDR     (destination-peer helper of the ramp; used by run)
+//	tunnelbench peers -endpoint ADDR     (peer process of the ramps: holds peers on one node; used by run and cluster)
 //	tunnelbench fwd -to ADDR             (minimal TCP relay; three make the "relay floor" baseline)
 //
 // bench/run.sh builds everything and calls run, bench/cluster.sh calls

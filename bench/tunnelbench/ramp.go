@@ -1,9 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"crypto/tls"
-	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,8 +11,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-
-	"github.com/adit-project/adit/internal/wire"
 )
 
 const rampService = "bench"
@@ -29,89 +24,6 @@ func raiseNofile() uint64 {
 	l.Cur = l.Max
 	syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l)
 	return l.Max
-}
-
-// cmdPeers is the destination side of the ramp, in its own process so
-// that each process needs one descriptor per tunnel. It reads one access
-// token per line on stdin, connects a destination peer for each (at most
-// -parallel at a time, default 64) and answers "ok" or "err ..." per token, in any order.
-// Every peer echoes the DATA messages it receives. EOF on stdin ends it.
-func cmdPeers(args []string) error {
-	fs := flag.NewFlagSet("peers", flag.ContinueOnError)
-	endpoint := fs.String("endpoint", "", "tunneld HOST:PORT")
-	ca := fs.String("ca", "", "CA file for TLS (empty = plain)")
-	parallel := fs.Int("parallel", 64, "peers connecting at once")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	raiseNofile()
-	defer quietGC()()
-	var tlsCfg *tls.Config
-	if *ca != "" {
-		var err error
-		if tlsCfg, err = tlsConfigFromCA(*ca); err != nil {
-			return err
-		}
-	}
-	var outMu sync.Mutex
-	out := bufio.NewWriter(os.Stdout)
-	say := func(s string) {
-		outMu.Lock()
-		out.WriteString(s + "\n")
-		out.Flush()
-		outMu.Unlock()
-	}
-	var peers []*wsPeer
-	var pmu sync.Mutex
-	sem := make(chan struct{}, max(1, *parallel))
-	var wg sync.WaitGroup
-	sc := bufio.NewScanner(os.Stdin)
-	for sc.Scan() {
-		token := strings.TrimSpace(sc.Text())
-		if token == "" {
-			continue
-		}
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			p, err := dialPeer(*endpoint, tlsCfg, "destination", token, 30*time.Second)
-			<-sem
-			if err != nil {
-				say("err " + strings.ReplaceAll(err.Error(), "\n", " "))
-				return
-			}
-			pmu.Lock()
-			peers = append(peers, p)
-			pmu.Unlock()
-			say("ok")
-			go echoPeer(p)
-		}()
-	}
-	wg.Wait()
-	pmu.Lock()
-	for _, p := range peers {
-		p.close()
-	}
-	pmu.Unlock()
-	return nil
-}
-
-func echoPeer(p *wsPeer) {
-	var m wire.Message
-	for {
-		if err := p.read(&m); err != nil {
-			p.close()
-			return
-		}
-		if m.Type == wire.TypeData {
-			out := wire.Message{Type: wire.TypeData, StreamID: m.StreamID, ServiceID: m.ServiceID, ConnectionID: m.ConnectionID, Payload: m.Payload}
-			if p.send(&out) != nil {
-				p.close()
-				return
-			}
-		}
-	}
 }
 
 // rampStep is what the ramp measured at one number of tunnels.
@@ -159,7 +71,7 @@ func ramp(cfg *config, bin, self, dir string, log func(string, ...any)) (res ram
 	res.Target = steps[len(steps)-1]
 	// tunneld holds two sockets per tunnel; leave 64 descriptors spare.
 	res.MaxFit = (int(res.Nofile) - fdCount(td.pid()) - 64) / 2
-	child := exec.Command(self, "peers", "-endpoint", td.addr)
+	child := exec.Command(self, "peers", "-endpoint", td.addr, "-period", cfg.rampPeriod.String())
 	stdin, _ := child.StdinPipe()
 	stdout, _ := child.StdoutPipe()
 	child.Stderr = os.Stderr
@@ -208,7 +120,7 @@ func ramp(cfg *config, bin, self, dir string, log func(string, ...any)) (res ram
 		tOpen := time.Since(t0)
 		t0 = time.Now()
 		for _, t := range toks {
-			fmt.Fprintln(stdin, t.DestinationAccessToken)
+			fmt.Fprintln(stdin, "dst", t.DestinationAccessToken)
 		}
 		for range toks {
 			l, err := lines.next(60 * time.Second)

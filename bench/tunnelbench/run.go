@@ -40,6 +40,7 @@ type config struct {
 	rampWindow  time.Duration
 	profile     bool
 	rampPeriod  time.Duration // each tunnel sends one message per period
+	forwardFds  int           // cluster ramp: descriptors per forwarded peer (-forward-fds)
 }
 
 func fullConfig() *config {
