@@ -28,9 +28,9 @@ case "${1:-}" in
   *) echo "usage: bench/cluster.sh [--smoke|--full] [tunnelbench cluster flags]" >&2; exit 2 ;;
 esac
 
-# The ramp's nodes hold about 2 descriptors per tunnel each today (a
-# forwarded peer costs 7, see -forward-fds) and its peer processes, one per
-# node, 2/3 each. Where the hard limit can be raised (root, mostly) it is;
+# The ramp's nodes hold about 2/3 descriptor per tunnel each (a forwarded
+# peer costs only its client's socket, see -forward-fds) and its peer
+# processes, one per node, 2/3 each. Where the hard limit can be raised (root, mostly) it is;
 # otherwise the ramp stops at what fits and says so.
 ulimit -Hn 65536 2>/dev/null || true
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true

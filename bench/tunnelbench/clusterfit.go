@@ -9,12 +9,12 @@ import (
 
 // defaultForwardFds is -forward-fds: the descriptors one forwarded peer
 // costs the forwarding node and its owner together, the client's socket
-// included. Today each forwarded peer has a connection of its own to the
-// owner: the forwarding node holds the client's socket, its end of that
-// connection and the two pipes (two descriptors each) that Go's io.Copy
-// between two TCP sockets holds for splice(2), one per direction, for the
-// connection's life; the owner holds the other end. 6 + 1.
-const defaultForwardFds = 7
+// included. Every peer a node forwards to one owner shares that pair's
+// link (internal/cluster, docs/PROTOCOL.md D25), so a forwarded peer holds
+// only its client's socket on the forwarding node and nothing on the
+// owner: 1. (Before the links it was 7: the client's socket, a connection
+// of its own to the owner, two splice pipes, and the owner's end.)
+const defaultForwardFds = 1
 
 // fitMargin is the descriptors every process keeps spare besides the ones
 // it had before the ramp (listeners, database pool, pipes, a few per node

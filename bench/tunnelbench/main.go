@@ -19,7 +19,7 @@
 // Subcommands:
 //
 //	tunnelbench run -bin DIR -out DIR [-smoke] [-docs docs/BENCHMARKS.md] [-profile]
-//	tunnelbench cluster -bin DIR -out DIR [-smoke] [-docs docs/BENCHMARKS.md] [-forward-fds 7]
+//	tunnelbench cluster -bin DIR -out DIR [-smoke] [-docs docs/BENCHMARKS.md] [-forward-fds 1]
 //	                                     (three nodes on PostgreSQL behind HAProxy; issue 12)
 //	tunnelbench server -listen ADDR      (sink/echo server; used by run)
 //	tunnelbench peers -endpoint ADDR     (peer process of the ramps: holds peers on one node; used by run and cluster)
