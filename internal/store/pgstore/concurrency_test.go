@@ -121,13 +121,14 @@ func TestClientTokenRaceAcrossStores(t *testing.T) {
 }
 
 // TestQuotaRaceAcrossStores creates tunnels from two Store values at once
-// against a quota above the database's max_connections, so that creates
-// start on the parallel (shared-lock) path and finish on the exclusive
-// one: exactly the quota is created.
+// against a quota large enough for the parallel (shared-lock) path, so
+// that creates start there, are refused by the stripe bound as stripes
+// fill up, and finish on the exclusive path: exactly the quota is
+// created.
 func TestQuotaRaceAcrossStores(t *testing.T) {
 	url := pgtest.Shared(t).NewDatabase(t)
 	stores := []*Store{mustOpen(t, url), mustOpen(t, url)}
-	maxOpen := stores[0].margin + 30
+	maxOpen := 64*4 + 7 // a stripe bound of 4
 	const workers = 12
 	attempts := maxOpen + 60
 	var (
