@@ -8,16 +8,19 @@ import (
 	"github.com/adit-project/adit/internal/pgtest"
 )
 
-// TestQuotaBound walks the stripe bound through its states on one stripe:
-// the first create sets it to quota/64; a create that would take its
-// stripe above it is refused by the trigger and admitted by the exact
-// path, which raises the bound and so sends every create to the exact
-// path; once the stripe empties again the next exact create lowers the
-// bound and the shared path resumes.
+// TestQuotaBound walks the quota's parallel paths through their states on
+// one stripe: the first create sets the bound to quota/64; creates that
+// keep their stripe within it go ahead; one that would take its stripe
+// above it is refused by the trigger and admitted by the exclusive path,
+// which raises the bound beyond what the quota allows; the next create is
+// admitted by the count and the margin, leaving the bound alone; once no
+// stripe is full any more the next create resets the bound, and the
+// bound path resumes.
 func TestQuotaBound(t *testing.T) {
 	s := mustOpen(t, pgtest.Shared(t).NewDatabase(t))
-	const maxOpen = 64*3 + 5 // bound 3
-	ids := sameStripe(t, s, 5)
+	maxOpen := s.margin + 700
+	bound := int64(maxOpen / 64)
+	ids := sameStripe(t, s, int(bound)+1)
 	create := func(id string) {
 		t.Helper()
 		tn, tokens := newTunnel(id)
@@ -33,21 +36,23 @@ func TestQuotaBound(t *testing.T) {
 		}
 	}
 	wantBound("fresh database", 0)
-	for _, id := range ids[:3] {
+	for _, id := range ids[:bound] {
 		create(id)
 	}
-	wantBound("after 3 creates in one stripe", 3)
-	create(ids[3])
-	wantBound("after a 4th create in that stripe", 4)
-	create(ids[4])
-	wantBound("after a 5th create (exact path)", 5)
-	for _, id := range ids[:5] {
+	wantBound(fmt.Sprintf("after %d creates in one stripe", bound), bound)
+	create(ids[bound])
+	wantBound("after one more create in that stripe", bound+1)
+	create("other-1") // by the count: the exclusive path would raise the bound
+	wantBound("after a create by the count and the margin", bound+1)
+	for _, id := range ids[:2] {
 		if _, _, err := s.CloseTunnel(t.Context(), id, t0.Add(time.Minute)); err != nil {
 			t.Fatalf("CloseTunnel(%s) = %v", id, err)
 		}
 	}
-	create("after-close")
-	wantBound("after the stripe emptied", 3)
+	create("other-2")
+	wantBound("after the full stripe lost two tunnels", bound)
+	create("other-3")
+	wantBound("after a create on the bound path", bound)
 }
 
 // sameStripe returns n tunnel ids that share one stripe of open_counts.

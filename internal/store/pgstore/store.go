@@ -43,6 +43,11 @@ type Store struct {
 	pool    *pgxpool.Pool
 	timeout time.Duration
 	log     *slog.Logger
+	// margin is the database's max_connections plus
+	// max_prepared_transactions: more transactions than that cannot be in
+	// flight, so a quota check that far below the quota needs no exclusive
+	// lock.
+	margin int
 	// retries bounds how often do repeats a call that failed on stale
 	// pooled connections: the pool's size.
 	retries int
@@ -95,9 +100,19 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	return s, nil
 }
 
-// init applies the migrations.
+// init applies the migrations and reads the margin.
 func (s *Store) init(ctx context.Context) error {
-	return migrate(ctx, s.pool)
+	if err := migrate(ctx, s.pool); err != nil {
+		return err
+	}
+	err := s.do(ctx, func(ctx context.Context) error {
+		return s.pool.QueryRow(ctx, `SELECT current_setting('max_connections')::int
+			+ current_setting('max_prepared_transactions')::int`).Scan(&s.margin)
+	})
+	if err != nil {
+		return fmt.Errorf("read max_connections: %w", err)
+	}
+	return nil
 }
 
 // Close closes the pool, waiting for connections in use to be returned. It
