@@ -39,9 +39,9 @@ func clusterAPI(cfg *config, c *benchCluster, bin, dir string, logf func(string,
 			pids = append(pids, nd.pid())
 		}
 		for _, op := range []string{"OpenTunnel", "DescribeTunnel"} {
-			var pgPids []int
+			pgDir := ""
 			if pg {
-				pgPids = postgresPids(c.pg.Dir())
+				pgDir = c.pg.Dir()
 			}
 			if cfg.profile && len(nodes) > 1 {
 				go func() {
@@ -51,7 +51,7 @@ func clusterAPI(cfg *config, c *benchCluster, bin, dir string, logf func(string,
 					}
 				}()
 			}
-			r, e := apiBenchCPU(filepath.Join(bin, "apibench"), pids, pgPids, "-endpoint", strings.Join(eps, ","),
+			r, e := apiBenchCPU(filepath.Join(bin, "apibench"), pids, pgDir, "-endpoint", strings.Join(eps, ","),
 				"-credentials", filepath.Join(nodes[0].dir, "data", "credentials"), "-ops", op,
 				"-clients", strconv.Itoa(clients), "-duration", cfg.apiDur.String())
 			if e != "" {
@@ -77,16 +77,17 @@ func clusterAPI(cfg *config, c *benchCluster, bin, dir string, logf func(string,
 }
 
 // apiBenchCPU runs apibench for one operation and measures the CPU of the
-// tunneld processes, the PostgreSQL processes and apibench itself over
-// its run (the window includes apibench's start and its one OpenTunnel).
-func apiBenchCPU(bin string, tunneldPids, pgPids []int, args ...string) (clusterAPIRow, string) {
+// tunneld processes, the PostgreSQL server of directory pgDir ("": none)
+// and apibench itself over its run (the window includes apibench's start
+// and its one OpenTunnel).
+func apiBenchCPU(bin string, tunneldPids []int, pgDir string, args ...string) (clusterAPIRow, string) {
 	sum := func(pids []int) (d time.Duration) {
 		for _, p := range pids {
 			d += cpuTime(p)
 		}
 		return d
 	}
-	t0, p0, w0 := sum(tunneldPids), sum(pgPids), time.Now()
+	t0, p0, w0 := sum(tunneldPids), postgresCPU(pgDir), time.Now()
 	cmd := exec.Command(bin, args...)
 	outb, err := cmd.CombinedOutput()
 	el := float64(time.Since(w0))
@@ -99,7 +100,52 @@ func apiBenchCPU(bin string, tunneldPids, pgPids []int, args ...string) (cluster
 	}
 	client := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	return clusterAPIRow{apiRow: rows[0], TunneldCPU: float64(sum(tunneldPids)-t0) / el,
-		PostgresCPU: float64(sum(pgPids)-p0) / el, ClientCPU: float64(client) / el}, ""
+		PostgresCPU: float64(postgresCPU(pgDir)-p0) / el, ClientCPU: float64(client) / el}, ""
+}
+
+// postgresCPU returns the CPU time the PostgreSQL server of directory dir
+// (pgtest's; "": none) has used so far: its own, that of its children
+// alive now (the backends, one per pooled connection, and the auxiliary
+// processes) and that of the children that have exited. Backends that
+// the pools open during a run count from their start.
+func postgresCPU(dir string) time.Duration {
+	if dir == "" {
+		return 0
+	}
+	pids := postgresPids(dir)
+	if len(pids) == 0 {
+		return 0
+	}
+	d := cpuTimeWithChildren(pids[0])
+	for _, p := range pids[1:] {
+		d += cpuTime(p)
+	}
+	return d
+}
+
+// cpuTimeWithChildren is cpuTime plus the CPU time of pid's children
+// that have exited and been waited for (cutime and cstime).
+func cpuTimeWithChildren(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 && i+2 <= len(s) {
+		s = s[i+2:]
+	}
+	f := strings.Fields(s)
+	if len(f) < 15 {
+		return 0
+	}
+	// After the command: utime(11) stime(12) cutime(13) cstime(14), in
+	// clock ticks (100 Hz on Linux).
+	var ticks int64
+	for _, v := range f[11:15] {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
 }
 
 // postgresPids returns the PostgreSQL server of directory dir (pgtest's)

@@ -71,8 +71,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, status, out)
 		h.record(r, c, out, nil)
 	}
-	h.log.Debug("api call", "request_id", c.id, "op", c.op, "principal", c.principal,
-		"status", status, "code", code, "duration", time.Since(start))
+	if h.log.Enabled(r.Context(), slog.LevelDebug) { // spares building the arguments
+		h.log.Debug("api call", "request_id", c.id, "op", c.op, "principal", c.principal,
+			"status", status, "code", code, "duration", time.Since(start))
+	}
 }
 
 // call is what is known about a request, for logs and the audit log.

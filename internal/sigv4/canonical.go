@@ -46,11 +46,7 @@ func stringToSign(amzDate, scope, canonical string) string {
 // signature derives the signing key from secret and scope and returns the
 // hex HMAC of the string to sign.
 func signature(secret, date, region, service, sts string) string {
-	k := hmacSHA256([]byte("AWS4"+secret), date)
-	k = hmacSHA256(k, region)
-	k = hmacSHA256(k, service)
-	k = hmacSHA256(k, scopeTerminator)
-	return hex.EncodeToString(hmacSHA256(k, sts))
+	return SignString(SigningKey(secret, date, region, service), sts)
 }
 
 func hmacSHA256(key []byte, msg string) []byte {

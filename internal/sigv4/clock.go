@@ -20,19 +20,21 @@ func requestDate(h headerMap) (time.Time, string, *Error) {
 	return t, v, nil
 }
 
-// checkSkew rejects a request time further than skew from now.
+// checkSkew rejects a request time further than skew from now. The
+// times are formatted for the message only.
 func checkSkew(t, now time.Time, skew time.Duration) *Error {
+	early, late := t.Before(now.Add(-skew)), t.After(now.Add(skew))
+	if !early && !late {
+		return nil
+	}
 	req := t.UTC().Format(amzDateLayout)
 	nowS := now.UTC().Format(amzDateLayout)
-	switch {
-	case t.Before(now.Add(-skew)):
+	if early {
 		edge := now.Add(-skew).UTC().Format(amzDateLayout)
 		return errInvalid("Signature expired: " + req + " is now earlier than " + edge + " (" + nowS + " - " + skewText(skew) + ".)")
-	case t.After(now.Add(skew)):
-		edge := now.Add(skew).UTC().Format(amzDateLayout)
-		return errInvalid("Signature expired: " + req + " is now later than " + edge + " (" + nowS + " + " + skewText(skew) + ".)")
 	}
-	return nil
+	edge := now.Add(skew).UTC().Format(amzDateLayout)
+	return errInvalid("Signature expired: " + req + " is now later than " + edge + " (" + nowS + " + " + skewText(skew) + ".)")
 }
 
 // skewText renders skew like AWS ("15 min"), falling back to Go notation.

@@ -46,7 +46,8 @@ type Identity struct {
 
 // Verifier checks SigV4 header signatures. It is safe for concurrent use.
 type Verifier struct {
-	cfg Config
+	cfg  Config
+	keys keyCache
 }
 
 // New validates cfg, fills its defaults and returns a Verifier.
@@ -109,7 +110,7 @@ func (v *Verifier) verify(r *http.Request, body []byte) (Identity, *Error) {
 		return Identity{}, err
 	}
 	sts := stringToSign(amzDate, a.scope(), canonicalRequest(r, h, a.SignedHeaders, payload))
-	want := signature(key.SecretAccessKey, a.Date, a.Region, a.Service, sts)
+	want := SignString(v.keys.get(key.SecretAccessKey, a.Date, a.Region, a.Service), sts)
 	if subtle.ConstantTimeCompare([]byte(want), []byte(a.Signature)) != 1 {
 		return Identity{}, errInvalid(msgBadSignature)
 	}

@@ -121,13 +121,37 @@ func TestClientTokenRaceAcrossStores(t *testing.T) {
 }
 
 // TestQuotaRaceAcrossStores creates tunnels from two Store values at once
-// against a quota above the database's max_connections, so that creates
-// start on the parallel (shared-lock) path and finish on the exclusive
-// one: exactly the quota is created.
+// under two quotas: in "bound", creates start on the stripe-bound path,
+// are refused by it as stripes fill up, and finish on the exclusive path;
+// in "margin", one stripe is filled up first, so creates count and go
+// ahead in parallel while more than max_connections below the quota, and
+// finish on the exclusive path. Exactly the quota is created.
 func TestQuotaRaceAcrossStores(t *testing.T) {
-	url := pgtest.Shared(t).NewDatabase(t)
-	stores := []*Store{mustOpen(t, url), mustOpen(t, url)}
-	maxOpen := stores[0].margin + 30
+	for _, name := range []string{"bound", "margin"} {
+		t.Run(name, func(t *testing.T) {
+			url := pgtest.Shared(t).NewDatabase(t)
+			stores := []*Store{mustOpen(t, url), mustOpen(t, url)}
+			maxOpen, primed := 64*4+7, 0 // a stripe bound of 4
+			if name == "margin" {
+				maxOpen = stores[0].margin + 200
+				ids := sameStripe(t, stores[0], maxOpen/64+1)
+				for _, id := range ids {
+					tn, tokens := newTunnel(id)
+					if err := stores[0].CreateTunnel(t.Context(), tn, tokens, maxOpen); err != nil {
+						t.Fatalf("CreateTunnel(%s) = %v", id, err)
+					}
+				}
+				primed = len(ids)
+			}
+			quotaRace(t, stores, maxOpen, primed)
+		})
+	}
+}
+
+// quotaRace creates maxOpen+60 tunnels under quota maxOpen from 12
+// goroutines spread over stores, where primed tunnels are open already,
+// and checks that the quota was filled exactly.
+func quotaRace(t *testing.T, stores []*Store, maxOpen, primed int) {
 	const workers = 12
 	attempts := maxOpen + 60
 	var (
@@ -164,8 +188,8 @@ func TestQuotaRaceAcrossStores(t *testing.T) {
 	for _, err := range unexpected {
 		t.Errorf("CreateTunnel(maxOpen %d) = %v, want nil or ErrLimitExceeded", maxOpen, err)
 	}
-	if created != maxOpen {
-		t.Errorf("%d concurrent creates with quota %d from two stores created %d, want %d", attempts, maxOpen, created, maxOpen)
+	if created != maxOpen-primed {
+		t.Errorf("%d concurrent creates with quota %d and %d open from two stores created %d, want %d", attempts, maxOpen, primed, created, maxOpen-primed)
 	}
 	var n int
 	if err := stores[1].pool.QueryRow(t.Context(), `SELECT count(*) FROM tunnels WHERE closed_at IS NULL`).Scan(&n); err != nil || n != maxOpen {

@@ -84,7 +84,8 @@ func (s *Store) ListTunnels(ctx context.Context, q store.ListQuery) ([]tunnel.Tu
 	return out, nil
 }
 
-// DeleteTunnel removes a tunnel; its tokens and owner go with it (ON
+// DeleteTunnel removes a tunnel; its tokens go with it (the delete
+// trigger, migrations/0003_tokens_no_fk.sql) and so does its owner (ON
 // DELETE CASCADE).
 func (s *Store) DeleteTunnel(ctx context.Context, id string) error {
 	tag, err := s.exec(ctx, deleteTunnel, id)

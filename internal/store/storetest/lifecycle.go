@@ -84,6 +84,8 @@ func testDelete(t *testing.T, s store.Store) {
 	again := newTunnel("d", at(time.Minute))
 	mustCreate(t, s, again)
 	checkTunnel(t, "Tunnel(d) recreated after delete", mustGet(t, s, "d"), again)
+	_, err = s.ClaimToken(t.Context(), k.src, tunnel.ModeSource, "", at(time.Minute))
+	wantErr(t, "ClaimToken(token of the deleted d, after d was recreated)", err, store.ErrTokenUnknown)
 }
 
 func testExpire(t *testing.T, s store.Store) {
@@ -177,4 +179,6 @@ func testPurge(t *testing.T, s store.Store) {
 	again := newTunnel("old", at(time.Minute))
 	mustCreate(t, s, again)
 	checkTunnel(t, "Tunnel(old) recreated after purge", mustGet(t, s, "old"), again)
+	_, err = s.ClaimToken(t.Context(), k.src, tunnel.ModeSource, "", at(time.Minute))
+	wantErr(t, "ClaimToken(token of the purged old, after old was recreated)", err, store.ErrTokenUnknown)
 }
