@@ -24,9 +24,9 @@ const (
 	// MaxFrame is the largest payload of one DATA frame.
 	MaxFrame = 64 << 10
 	// Window is how many unread bytes a receiver accepts per stream.
-	Window = 512 << 10
+	Window = 2 << 20
 	// creditStep: a receiver returns credit once this much was read.
-	creditStep = Window / 4
+	creditStep = Window / 8
 )
 
 // ErrProtocol is a frame the protocol does not allow; the session ends.

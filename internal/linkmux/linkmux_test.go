@@ -303,3 +303,65 @@ func TestWriteToCopiesUntilClose(t *testing.T) {
 		t.Fatalf("WriteTo delivered %d bytes that differ from what was sent", n)
 	}
 }
+
+// TestWriteToSocket: WriteTo into a real socket, where the read loop writes
+// arriving data to the socket itself while nothing is queued, delivers
+// every byte in order, also when the socket's reader is slow and part of
+// the data has to wait in the queue.
+func TestWriteToSocket(t *testing.T) {
+	c, s := pair(t, Config{})
+	st, _ := c.Open()
+	srv, _ := s.Accept()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	gotc := make(chan []byte, 1)
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			gotc <- nil
+			return
+		}
+		defer conn.Close()
+		var got bytes.Buffer
+		buf := make([]byte, 7_000)
+		for i := 0; ; i++ {
+			n, err := conn.Read(buf)
+			got.Write(buf[:n])
+			if err != nil {
+				break
+			}
+			if i%50 == 0 {
+				time.Sleep(2 * time.Millisecond) // let the socket fill up
+			}
+		}
+		gotc <- got.Bytes()
+	}()
+	out, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	go func() {
+		for i := range 300 {
+			b := make([]byte, 1+(i*7_919)%(3*MaxFrame))
+			rand.Read(b)
+			want.Write(b)
+			if _, err := srv.Write(b); err != nil {
+				return
+			}
+		}
+		srv.Close()
+	}()
+	st.SetReadDeadline(time.Now().Add(60 * time.Second))
+	if _, err := st.WriteTo(out); err != nil {
+		t.Fatalf("WriteTo: %v", err)
+	}
+	out.Close()
+	got := <-gotc
+	if !bytes.Equal(got, want.Bytes()) {
+		t.Fatalf("socket got %d bytes, sent %d; contents differ", len(got), want.Len())
+	}
+}

@@ -154,15 +154,28 @@ func (s *Session) fail(err error) {
 
 // writeFrame writes one frame; a failed write ends the session.
 func (s *Session) writeFrame(typ byte, id, length uint32, payload []byte) error {
+	return s.writeFrame2(typ, id, length, payload, nil)
+}
+
+// writeFrame2 writes one frame whose payload is a then b, header and
+// payload in one writev.
+func (s *Session) writeFrame2(typ byte, id, length uint32, a, b []byte) error {
 	s.wmu.Lock()
 	s.whdr.encode(typ, id, length)
 	s.writing.Store(time.Now().UnixNano())
 	var err error
-	if len(payload) == 0 {
+	if len(a)+len(b) == 0 {
 		_, err = s.conn.Write(s.whdr[:])
 	} else {
-		s.wbuf = append(s.wbuf[:0], s.whdr[:], payload)
+		s.wbuf = append(s.wbuf[:0], s.whdr[:])
+		if len(a) > 0 {
+			s.wbuf = append(s.wbuf, a)
+		}
+		if len(b) > 0 {
+			s.wbuf = append(s.wbuf, b)
+		}
 		_, err = s.wbuf.WriteTo(s.conn)
+		s.wbuf = s.wbuf[:0]
 	}
 	s.writing.Store(0)
 	s.wmu.Unlock()

@@ -7,7 +7,10 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/adit-project/adit/internal/trywrite"
 )
 
 // ErrReset is returned by a stream that the other side abandoned, or
@@ -33,11 +36,18 @@ type Stream struct {
 	off      int
 	recvLeft int // bytes the other side may still send
 	read     int // bytes read since the last CREDIT
-	credit   int // bytes this side may still send
-	rclosed  bool
-	wclosed  bool
-	closed   bool
-	reset    bool
+
+	// A WriteTo in progress on a socket: the read loop writes arriving
+	// data to sink itself while nothing is queued (sinkDirect).
+	sink    *trywrite.Writer
+	sinking bool  // a write to the sink is in flight (read loop or WriteTo)
+	sinkErr error // the read loop's write to the sink failed
+	sunk    atomic.Int64
+	credit  int // bytes this side may still send
+	rclosed bool
+	wclosed bool
+	closed  bool
+	reset   bool
 
 	readable chan struct{}
 	writable chan struct{}
@@ -99,11 +109,28 @@ func (st *Stream) Read(b []byte) (int, error) {
 func (st *Stream) WriteTo(w io.Writer) (int64, error) {
 	var total int64
 	var bufs net.Buffers
+	st.mu.Lock()
+	if c, ok := w.(net.Conn); ok {
+		if tw := trywrite.NewWriter(c); tw != nil {
+			st.sink = tw
+		}
+	}
+	st.mu.Unlock()
+	defer func() {
+		st.mu.Lock()
+		st.sink = nil
+		st.mu.Unlock()
+	}()
 	for {
 		st.mu.Lock()
-		if len(st.queue) > 0 {
+		if st.sinkErr != nil {
+			err := st.sinkErr
+			st.mu.Unlock()
+			return total + st.sunk.Load(), err
+		}
+		if len(st.queue) > 0 && !st.sinking {
 			q, off := st.queue, st.off
-			st.queue, st.off = nil, 0
+			st.queue, st.off, st.sinking = nil, 0, true
 			st.mu.Unlock()
 			bufs = bufs[:0]
 			for i, c := range q {
@@ -119,9 +146,10 @@ func (st *Stream) WriteTo(w io.Writer) (int64, error) {
 			}
 			total += n
 			st.mu.Lock()
+			st.sinking = false
 			st.consumed(int(n))
 			if err != nil {
-				return total, err
+				return total + st.sunk.Load(), err
 			}
 			continue
 		}
@@ -129,33 +157,68 @@ func (st *Stream) WriteTo(w io.Writer) (int64, error) {
 		st.mu.Unlock()
 		switch {
 		case closed:
-			return total, net.ErrClosed
+			return total + st.sunk.Load(), net.ErrClosed
 		case rclosed:
-			return total, nil
+			return total + st.sunk.Load(), nil
 		case reset:
-			return total, ErrReset
+			return total + st.sunk.Load(), ErrReset
 		}
 		select {
 		case <-st.readable:
 		case <-st.rdl.wait():
-			return total, os.ErrDeadlineExceeded
+			return total + st.sunk.Load(), os.ErrDeadlineExceeded
 		}
 	}
+}
+
+// sinkDirect writes p straight to the sink of a WriteTo in progress, from
+// the link's read loop, when nothing is queued before it: one
+// non-blocking write instead of waking WriteTo's goroutine. It returns
+// how much the sink took; the caller queues the rest. st.mu is held on
+// entry and on return.
+func (st *Stream) sinkDirect(p []byte) int {
+	if st.sink == nil || st.sinking || len(st.queue) > 0 || st.sinkErr != nil {
+		return 0
+	}
+	sink := st.sink
+	st.sinking = true
+	st.mu.Unlock()
+	n, err := sink.Write(p, nil)
+	st.mu.Lock()
+	st.sinking = false
+	if err != nil {
+		st.sinkErr = err
+	}
+	if n > 0 {
+		st.sunk.Add(int64(n))
+		if grant := st.grantLocked(n); grant > 0 {
+			st.s.writeAsync(typeCredit, st.id, uint32(grant))
+		}
+	}
+	return n
 }
 
 // consumed counts n bytes read and returns credit to the other side
 // once enough was read. It is called with st.mu held and releases it.
 func (st *Stream) consumed(n int) {
-	st.read += n
-	grant := 0
-	if st.read >= creditStep && !st.rclosed {
-		grant, st.read = st.read, 0
-		st.recvLeft += grant
-	}
+	grant := st.grantLocked(n)
 	st.mu.Unlock()
 	if grant > 0 {
 		st.s.writeFrame(typeCredit, st.id, uint32(grant), nil)
 	}
+}
+
+// grantLocked counts n bytes read and returns the credit to send now, if
+// any. st.mu is held.
+func (st *Stream) grantLocked(n int) int {
+	st.read += n
+	if st.read < creditStep || st.rclosed {
+		return 0
+	}
+	grant := st.read
+	st.read = 0
+	st.recvLeft += grant
+	return grant
 }
 
 // Write implements net.Conn: it sends b as DATA frames as fast as the
@@ -193,6 +256,40 @@ func (st *Stream) Write(b []byte) (int, error) {
 		}
 		total += n
 		b = b[n:]
+	}
+	return total, nil
+}
+
+// TryWrite writes a then b as far as the stream's credit allows and
+// returns how many bytes went out, without waiting for credit or for a
+// Write in progress (the link's own socket write may still take a
+// moment). A closed or reset stream takes nothing and is not an error
+// here: the caller's next Write reports it. It lets a relay hand a
+// message to the link from the goroutine that read it, as it does with a
+// socket (internal/trywrite).
+func (st *Stream) TryWrite(a, b []byte) (int, error) {
+	if !st.wmu.TryLock() {
+		return 0, nil
+	}
+	defer st.wmu.Unlock()
+	total := 0
+	for len(a)+len(b) > 0 {
+		st.mu.Lock()
+		n := 0
+		if !st.closed && !st.wclosed && !st.reset {
+			n = min(len(a)+len(b), st.credit, MaxFrame)
+		}
+		st.credit -= n
+		st.mu.Unlock()
+		if n == 0 {
+			break
+		}
+		na := min(n, len(a))
+		if err := st.s.writeFrame2(typeData, st.id, uint32(n), a[:na], b[:n-na]); err != nil {
+			return total, err
+		}
+		a, b = a[na:], b[n-na:]
+		total += n
 	}
 	return total, nil
 }
@@ -237,6 +334,22 @@ func (st *Stream) received(p []byte, chunk *[]byte) error {
 			chunks.Put(chunk)
 		}
 		return nil
+	}
+	if n := st.sinkDirect(p); n > 0 {
+		p = p[n:]
+		if len(p) == 0 || st.closed {
+			if chunk != nil {
+				chunks.Put(chunk)
+			}
+			st.mu.Unlock()
+			return nil
+		}
+		if chunk != nil {
+			// The sink wrote only with nothing queued: the rest of the
+			// chunk is the queue's head.
+			st.queue, st.off = append(st.queue, chunk), len(*chunk)-len(p)
+			p, chunk = nil, nil
+		}
 	}
 	if chunk != nil {
 		st.queue = append(st.queue, chunk)

@@ -53,7 +53,7 @@ var (
 // receiver is bounded by WriteTimeout, after which it is dropped.
 type outbox struct {
 	conn         net.Conn
-	tw           *trywrite.Writer // non-blocking writes to conn's socket, or nil (TLS)
+	tw           directWriter // non-blocking writes to conn, or nil (TLS)
 	writeTimeout time.Duration
 	onWriteError func(error)
 
@@ -71,6 +71,31 @@ type outbox struct {
 	reason  closeReason           // why the peer closes; set with closing
 	sent    uint64                // payload bytes of pushed binary frames
 	wg      sync.WaitGroup
+}
+
+// directWriter makes one write that does not wait: it returns how much of
+// a then b went out, the rest being the writer goroutine's.
+type directWriter interface {
+	Write(a, b []byte) (int, error)
+}
+
+// tryWriterFunc adapts a connection's own TryWrite (a cluster link's
+// stream has one) to directWriter.
+type tryWriterFunc func(a, b []byte) (int, error)
+
+func (f tryWriterFunc) Write(a, b []byte) (int, error) { return f(a, b) }
+
+// newDirectWriter returns the direct writer of conn: a non-blocking socket
+// write for a plain socket, the connection's TryWrite if it has one, or
+// nil (TLS: every frame goes through the writer).
+func newDirectWriter(conn net.Conn) directWriter {
+	if tw := trywrite.NewWriter(conn); tw != nil {
+		return tw
+	}
+	if t, ok := conn.(interface{ TryWrite(a, b []byte) (int, error) }); ok {
+		return tryWriterFunc(t.TryWrite)
+	}
+	return nil
 }
 
 // directMin is the payload size from which a frame is written directly

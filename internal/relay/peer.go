@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/adit-project/adit/internal/trywrite"
 	"github.com/adit-project/adit/internal/tunnel"
 	"github.com/adit-project/adit/internal/wire"
 	"github.com/adit-project/adit/internal/wsframe"
@@ -66,7 +65,7 @@ func (s *Server) newPeer(ctx context.Context, conn net.Conn, hs *handshake, chan
 	p.bgCtx = context.WithoutCancel(ctx)
 	p.ctx, p.cancel = context.WithCancel(p.bgCtx)
 	p.log = s.log.With("mode", hs.mode.String(), "channel_id", channelID, "remote_addr", remote)
-	p.out = outbox{conn: conn, tw: trywrite.NewWriter(conn), writeTimeout: s.cfg.WriteTimeout, held: true,
+	p.out = outbox{conn: conn, tw: newDirectWriter(conn), writeTimeout: s.cfg.WriteTimeout, held: true,
 		onWriteError: func(error) { p.closeWith(reasonConnLost) }}
 	p.rd = newFrameReader(p.small[:])
 	return p
