@@ -92,7 +92,9 @@ func newDirectWriter(conn net.Conn) directWriter {
 	if tw := trywrite.NewWriter(conn); tw != nil {
 		return tw
 	}
-	if t, ok := conn.(interface{ TryWrite(a, b []byte) (int, error) }); ok {
+	if t, ok := conn.(interface {
+		TryWrite(a, b []byte) (int, error)
+	}); ok {
 		return tryWriterFunc(t.TryWrite)
 	}
 	return nil
