@@ -8,6 +8,7 @@ import (
 
 	"github.com/adit-project/adit/internal/relay"
 	"github.com/adit-project/adit/internal/store"
+	"github.com/adit-project/adit/internal/tunnel"
 )
 
 // Route implements relay.Cluster: the owner's address, or "" when this
@@ -38,4 +39,9 @@ func (n *Node) Forwarded(r *http.Request, h relay.Handoff) (relay.Grant, string,
 		return relay.Grant{}, "", true, errNotViaLink
 	}
 	return g.relayGrant(), g.Client, true, nil
+}
+
+// TokenCurrent implements relay.Cluster.
+func (n *Node) TokenCurrent(ctx context.Context, h tunnel.TokenHash, m tunnel.Mode) (bool, error) {
+	return n.cfg.Store.TokenCurrent(ctx, h, m)
 }

@@ -25,6 +25,12 @@ type Cluster interface {
 	// when it is this node; this node becomes the owner when no live node
 	// owns the tunnel. A closed or unknown tunnel is ErrTunnelClosed.
 	Route(ctx context.Context, id string) (owner string, err error)
+	// TokenCurrent reports whether token h of mode m is still current (no
+	// rotation replaced it and its tunnel is open). The owner asks it for a
+	// forwarded peer after remembering its hub's generation, so a rotation
+	// committed after the other node's claim is caught either here or by
+	// the revocation it sends.
+	TokenCurrent(ctx context.Context, h tunnel.TokenHash, m tunnel.Mode) (bool, error)
 	// Forward hands the claimed upgrade r to the tunnel's owner and, once
 	// the owner accepted it, relays the connection's bytes both ways until
 	// either side ends or ctx ends. It answers the client itself (the
@@ -141,7 +147,16 @@ func (s *Server) serveForwarded(w http.ResponseWriter, r *http.Request, hs *hand
 	case !g.ExpiresAt.IsZero() && !s.cfg.Now().Before(g.ExpiresAt):
 		s.reject(w, r, channelID, rejTunnelClosed)
 	default:
-		return true, s.admitAndUpgrade(ctx, w, r, hs, g, gen, channelID)
+		cur, err := s.cfg.Cluster.TokenCurrent(ctx, tunnel.HashToken(hs.token), hs.mode)
+		switch {
+		case err != nil:
+			s.log.Error("check forwarded token", "tunnel_id", g.TunnelID, "channel_id", channelID, "err", err)
+			s.reject(w, r, channelID, rejUnavailable)
+		case !cur: // rotated (or closed) since the other node's claim
+			s.reject(w, r, channelID, admitRejection(ErrTokenInvalid))
+		default:
+			return true, s.admitAndUpgrade(ctx, w, r, hs, g, gen, channelID)
+		}
 	}
 	return true, handshakeRejected
 }

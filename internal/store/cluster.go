@@ -62,6 +62,12 @@ type Cluster interface {
 	// the owner. Atomic across nodes: two concurrent claims agree on one
 	// owner. A closed or unknown tunnel is ErrClosed or ErrNotFound.
 	ClaimOwner(ctx context.Context, tunnelID, nodeID string) (Node, error)
+	// TokenCurrent reports whether h is a token of mode m that no rotation
+	// replaced, of a tunnel that is not closed. An owner asks it for a
+	// peer another node claimed, after remembering its own revocations, so
+	// that a rotation committed between that claim and the attach is not
+	// missed.
+	TokenCurrent(ctx context.Context, h tunnel.TokenHash, m tunnel.Mode) (bool, error)
 	// Owned returns the ids of the open tunnels node nodeID owns.
 	Owned(ctx context.Context, nodeID string) ([]string, error)
 	// ReapDead releases the tunnels owned by nodes whose lease ran out

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/adit-project/adit/internal/linkmux"
 	"github.com/adit-project/adit/internal/wsframe"
 )
 
@@ -53,6 +54,75 @@ func TestClusterLinksAreAuthenticated(t *testing.T) {
 	if got := upgradeStatus(t, n1, tun.SourceAccessToken); got != http.StatusSwitchingProtocols {
 		t.Fatalf("the token after the refused forward: status %d, want 101 (unused)", got)
 	}
+}
+
+// TestClusterForwardedTokenRotatedAfterClaim: a node that claimed a token
+// and forwards its peer over a link is refused by the owner when the token
+// was rotated in between (the owner re-checks it), and admitted when it
+// was not. The test plays the forwarding node itself: a signed link, then
+// signed forwarded upgrades on streams of it.
+func TestClusterForwardedTokenRotatedAfterClaim(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, 2)
+	n1 := c.nodes[0].addr
+	sess := dialLink(t, n1)
+
+	kept := c.open(t, n1)
+	if got := forwardedUpgrade(t, sess, n1, kept.TunnelID, kept.SourceAccessToken); got != http.StatusSwitchingProtocols {
+		t.Fatalf("forwarded upgrade with a current token: status %d, want 101", got)
+	}
+	rotated := c.open(t, n1)
+	var rot map[string]any
+	c.mustCall(t, n1, "RotateTunnelAccessToken", map[string]any{"tunnelId": rotated.TunnelID, "clientMode": "SOURCE"}, &rot)
+	if got := forwardedUpgrade(t, sess, n1, rotated.TunnelID, rotated.SourceAccessToken); got != http.StatusBadRequest {
+		t.Fatalf("forwarded upgrade with a token rotated after the claim: status %d, want 400", got)
+	}
+}
+
+// dialLink opens a link to addr as node "e2e-forwarder".
+func dialLink(t *testing.T, addr string) *linkmux.Session {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	hello := base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, `{"n":"e2e-forwarder","i":%d}`, time.Now().UnixMilli()))
+	fmt.Fprintf(conn, "GET /cluster/link HTTP/1.1\r\nHost: %s\r\nConnection: Upgrade\r\nUpgrade: adit-link/1\r\nX-Adit-Link: %s\r\nX-Adit-Link-Signature: %s\r\n\r\n",
+		addr, hello, macOf(clusterSecret, "adit-link-v1\n", hello))
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("link to %s: %v %v", addr, resp, err)
+	}
+	sess := linkmux.Client(conn, br, linkmux.Config{})
+	t.Cleanup(func() { sess.Close() })
+	return sess
+}
+
+// forwardedUpgrade sends a source upgrade for token with a grant signed by
+// the cluster secret on a new stream of sess and returns the status.
+func forwardedUpgrade(t *testing.T, sess *linkmux.Session, addr, tunnelID, token string) int {
+	t.Helper()
+	st, err := sess.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	st.SetDeadline(time.Now().Add(20 * time.Second))
+	h := sha256.Sum256([]byte(token))
+	g, _ := json.Marshal(map[string]any{"t": tunnelID, "m": "source", "c": "192.0.2.1:1", "n": "e2e-forwarder",
+		"i": time.Now().UnixMilli(), "h": hex.EncodeToString(h[:])})
+	value := base64.RawURLEncoding.EncodeToString(g)
+	req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("http://%s/tunnel?local-proxy-mode=source", addr), nil)
+	req.Header.Set("access-token", token)
+	req.Header.Set("X-Adit-Forward-Grant", value)
+	req.Header.Set("X-Adit-Forward-Signature", macOf(clusterSecret, "adit-forward-v1\n", value))
+	resp, err := wsframe.Upgrade(st, bufio.NewReader(st), req, "aws.iot.securetunneling-3.0")
+	if resp == nil {
+		t.Fatalf("forwarded upgrade: %v", err)
+	}
+	return resp.StatusCode
 }
 
 func macOf(secret, purpose, value string) string {

@@ -251,3 +251,45 @@ func TestReapDeadReleasesAndDisconnects(t *testing.T) {
 	}
 	mustClaimOwner(t, s, "d1", "live", "live")
 }
+
+// TestTokenCurrent: a token is current until a rotation replaces it (used
+// and bound or not), for its own mode only, and not once its tunnel is
+// closed; an unknown token is not current.
+func TestTokenCurrent(t *testing.T) {
+	s := mustOpen(t, pgtest.Shared(t).NewDatabase(t))
+	ctx := t.Context()
+	check := func(what string, h tunnel.TokenHash, m tunnel.Mode, want bool) {
+		t.Helper()
+		if got, err := s.TokenCurrent(ctx, h, m); err != nil || got != want {
+			t.Errorf("%s: TokenCurrent = %v, %v; want %v", what, got, err, want)
+		}
+	}
+	toks := mustCreate(t, s, "t-cur")
+	src, dst := toks[0].Hash, toks[1].Hash
+	check("new source token", src, tunnel.ModeSource, true)
+	check("new destination token", dst, tunnel.ModeDestination, true)
+	check("source token as destination", src, tunnel.ModeDestination, false)
+	check("unknown token", tunnel.HashToken("nobody's"), tunnel.ModeSource, false)
+
+	if _, err := s.ClaimToken(ctx, src, tunnel.ModeSource, "client-1", t0.Add(time.Minute)); err != nil {
+		t.Fatalf("ClaimToken = %v", err)
+	}
+	check("claimed source token", src, tunnel.ModeSource, true)
+	newSrc := store.Token{Hash: tunnel.HashToken(tunnel.NewToken()), Mode: tunnel.ModeSource}
+	if _, err := s.RotateTokens(ctx, "t-cur", []store.Token{newSrc}, nil, t0.Add(2*time.Minute)); err != nil {
+		t.Fatalf("RotateTokens = %v", err)
+	}
+	check("rotated source token (bound, kept as revoked)", src, tunnel.ModeSource, false)
+	check("new source token after rotation", newSrc.Hash, tunnel.ModeSource, true)
+	check("destination token after a source rotation", dst, tunnel.ModeDestination, true)
+	newDst := store.Token{Hash: tunnel.HashToken(tunnel.NewToken()), Mode: tunnel.ModeDestination}
+	if _, err := s.RotateTokens(ctx, "t-cur", []store.Token{newDst}, nil, t0.Add(2*time.Minute)); err != nil {
+		t.Fatalf("RotateTokens = %v", err)
+	}
+	check("rotated unused destination token (deleted)", dst, tunnel.ModeDestination, false)
+
+	if _, _, err := s.CloseTunnel(ctx, "t-cur", t0.Add(3*time.Minute)); err != nil {
+		t.Fatalf("CloseTunnel = %v", err)
+	}
+	check("token of a closed tunnel", newSrc.Hash, tunnel.ModeSource, false)
+}

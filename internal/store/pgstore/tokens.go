@@ -28,7 +28,24 @@ const (
 		thing_name = CASE WHEN $3 THEN $4 ELSE thing_name END
 		WHERE id = $1 RETURNING ` + tunnelColumnsTags
 	notify = `SELECT pg_notify('adit_tunnels', $1)`
+	// selectTokenCurrent reads whether token $1 of mode $2 is neither
+	// revoked nor of a closed tunnel (a replaced unbound token is gone).
+	selectTokenCurrent = `SELECT NOT k.revoked AND t.closed_at IS NULL
+		FROM tokens k JOIN tunnels t ON t.id = k.tunnel_id WHERE k.hash = $1 AND k.mode = $2`
 )
+
+// TokenCurrent implements store.Cluster.
+func (s *Store) TokenCurrent(ctx context.Context, h tunnel.TokenHash, m tunnel.Mode) (bool, error) {
+	var cur bool
+	err := s.queryRow(ctx, selectTokenCurrent, h[:], m.String()).Scan(&cur)
+	switch {
+	case errNoRows(err):
+		return false, nil
+	case err != nil:
+		return false, wrap("check token", err)
+	}
+	return cur, nil
+}
 
 // RotateTokens replaces the current tokens of the given modes, bumps
 // LastUpdatedAt, optionally sets the thing name and publishes the

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/adit-project/adit/internal/store"
+	"github.com/adit-project/adit/internal/tunnel"
 )
 
 // clusterStore is a wrapped store that implements store.Cluster: its
@@ -35,6 +36,11 @@ func (s *clusterStore) Nodes(ctx context.Context) ([]store.Node, error) {
 func (s *clusterStore) ClaimOwner(ctx context.Context, tunnelID, nodeID string) (store.Node, error) {
 	defer s.m.since(opClaimOwner, time.Now())
 	return s.cl.ClaimOwner(ctx, tunnelID, nodeID)
+}
+
+func (s *clusterStore) TokenCurrent(ctx context.Context, h tunnel.TokenHash, m tunnel.Mode) (bool, error) {
+	defer s.m.since(opTokenCurrent, time.Now())
+	return s.cl.TokenCurrent(ctx, h, m)
 }
 
 func (s *clusterStore) Owned(ctx context.Context, nodeID string) ([]string, error) {

@@ -40,6 +40,7 @@ const (
 	opClaimOwner
 	opOwned
 	opReapDead
+	opTokenCurrent
 	numOps
 	numStoreOps = opHeartbeat
 )
@@ -49,6 +50,7 @@ var opNames = [numOps]string{
 	"CreateTunnel", "Tunnel", "ListTunnels", "CloseTunnel", "DeleteTunnel", "RotateTokens",
 	"TagTunnel", "UntagTunnel", "ClaimToken", "SetConnState", "ExpireTunnels", "NextExpiry",
 	"PurgeClosed", "Heartbeat", "Leave", "Nodes", "ClaimOwner", "Owned", "ReapDead",
+	"TokenCurrent",
 }
 
 // buckets span an in-process SQLite read (tens of microseconds) to a

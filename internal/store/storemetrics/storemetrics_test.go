@@ -13,6 +13,7 @@ import (
 	"github.com/adit-project/adit/internal/metricstest"
 	"github.com/adit-project/adit/internal/store"
 	"github.com/adit-project/adit/internal/store/sqlitestore"
+	"github.com/adit-project/adit/internal/tunnel"
 	"github.com/adit-project/adit/internal/store/storemetrics"
 	"github.com/adit-project/adit/internal/store/storetest"
 )
@@ -123,6 +124,10 @@ func (c *clusterFake) Owned(ctx context.Context, nodeID string) ([]string, error
 	c.calls = append(c.calls, "Owned:"+nodeID)
 	return []string{"t1"}, nil
 }
+func (c *clusterFake) TokenCurrent(ctx context.Context, h tunnel.TokenHash, m tunnel.Mode) (bool, error) {
+	c.calls = append(c.calls, "TokenCurrent:"+m.String())
+	return true, nil
+}
 func (c *clusterFake) ReapDead(ctx context.Context, grace time.Duration, at time.Time) ([]string, error) {
 	c.calls = append(c.calls, "ReapDead")
 	return nil, nil
@@ -155,17 +160,20 @@ func TestClusterIsKeptAndTimed(t *testing.T) {
 		t.Errorf("Owned() = %v, want [t1]", ids)
 	}
 	cl.ReapDead(ctx, time.Second, time.Now())
+	if cur, _ := cl.TokenCurrent(ctx, tunnel.HashToken("t"), tunnel.ModeSource); !cur {
+		t.Error("TokenCurrent() = false, want the wrapped store's true")
+	}
 	var changes []store.Change
 	cl.Watch(ctx, func(c store.Change) { changes = append(changes, c) })
 	if len(changes) != 1 || changes[0].Kind != store.ChangeResync {
 		t.Errorf("Watch delivered %v, want one resync", changes)
 	}
-	want := "Heartbeat:n1 Leave:n2 Nodes ClaimOwner:t1:n1 Owned:n1 ReapDead Watch"
+	want := "Heartbeat:n1 Leave:n2 Nodes ClaimOwner:t1:n1 Owned:n1 ReapDead TokenCurrent:source Watch"
 	if got := strings.Join(fake.calls, " "); got != want {
 		t.Errorf("calls = %q, want %q", got, want)
 	}
 	got := counts(t, m)
-	for _, op := range []string{"Heartbeat", "Leave", "Nodes", "ClaimOwner", "Owned", "ReapDead"} {
+	for _, op := range []string{"Heartbeat", "Leave", "Nodes", "ClaimOwner", "Owned", "ReapDead", "TokenCurrent"} {
 		if got[op] != 1 {
 			t.Errorf("%s observations = %d, want 1", op, got[op])
 		}
