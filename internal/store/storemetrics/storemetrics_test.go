@@ -13,9 +13,9 @@ import (
 	"github.com/adit-project/adit/internal/metricstest"
 	"github.com/adit-project/adit/internal/store"
 	"github.com/adit-project/adit/internal/store/sqlitestore"
-	"github.com/adit-project/adit/internal/tunnel"
 	"github.com/adit-project/adit/internal/store/storemetrics"
 	"github.com/adit-project/adit/internal/store/storetest"
+	"github.com/adit-project/adit/internal/tunnel"
 )
 
 const family = "adit_store_operation_duration_seconds"
