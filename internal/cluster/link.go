@@ -57,9 +57,26 @@ type links struct {
 // errLinksClosed: the node is shutting down.
 var errLinksClosed = errors.New("cluster links closed")
 
-// open returns a new stream to the node at addr, dialling a link first
-// when there is none (one dial per address at a time).
+// openStream returns a new stream to the node at addr, dialling a link
+// first when there is none (one dial per address at a time).
 func (n *Node) openStream(ctx context.Context, addr string) (net.Conn, error) {
+	var err error
+	for range 3 { // a link found dead is replaced; a new one that dies at once is the owner's problem
+		var st net.Conn
+		if st, err = n.tryOpenStream(ctx, addr); err == nil || !errors.Is(err, errLinkDied) {
+			return st, err
+		}
+	}
+	return nil, err
+}
+
+// errLinkDied: the link ended before a stream could be opened on it.
+var errLinkDied = errors.New("link to node ended")
+
+// tryOpenStream opens a stream on the link to addr, dialling it first
+// when there is none; errLinkDied when the link ended meanwhile (it is
+// dropped, so the next attempt dials).
+func (n *Node) tryOpenStream(ctx context.Context, addr string) (net.Conn, error) {
 	for {
 		sess, wait, err := n.link(addr)
 		if err != nil {
@@ -83,8 +100,8 @@ func (n *Node) openStream(ctx context.Context, addr string) (net.Conn, error) {
 		if err == nil {
 			return st, nil
 		}
-		// The link died since it was last used: dial a new one.
 		n.dropLink(addr, sess)
+		return nil, fmt.Errorf("%w: %v", errLinkDied, err)
 	}
 }
 
