@@ -197,7 +197,11 @@ func TestOutboxCloseFinishesTornFrame(t *testing.T) {
 	if !torn {
 		t.Fatal("no direct write was partial in 5 attempts; the socket buffers are too large for this test")
 	}
-	o.push(opBinary, seqPayload(pushed, 100), nil, true, false) // queued behind: dropped by close
+	// Queued behind the torn frame's rest: close drops it, unless the
+	// socket took that rest meanwhile (its buffer can still grow) and a
+	// writer already sent this one too. Either way the torn frame is
+	// finished before the Close frame.
+	o.push(opBinary, seqPayload(pushed, 100), nil, true, false)
 	o.close(reasonTunnelClosed, time.Now().Add(ioTimeout))
 	s.SetReadDeadline(time.Now().Add(ioTimeout))
 	r := bufio.NewReader(s)
@@ -207,8 +211,8 @@ func TestOutboxCloseFinishesTornFrame(t *testing.T) {
 			t.Fatalf("frame %d: %v", i, err)
 		}
 		if op == opClose {
-			if i != pushed {
-				t.Fatalf("Close frame after %d frames; want %d", i, pushed)
+			if i != pushed && i != pushed+1 {
+				t.Fatalf("Close frame after %d frames; want %d (or %d with the frame queued behind)", i, pushed, pushed+1)
 			}
 			if code := binary.BigEndian.Uint16(p); code != codeNormal {
 				t.Fatalf("close code %d", code)
