@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/adit-project/adit/internal/chanlisten"
 	"github.com/adit-project/adit/internal/linkmux"
 )
 
@@ -38,7 +39,7 @@ type inbound struct {
 	mu       sync.Mutex
 	sessions map[*linkmux.Session]struct{}
 	closed   bool
-	streams  *streamListener
+	streams  *chanlisten.Listener
 	server   *http.Server
 }
 
@@ -58,7 +59,7 @@ func (n *Node) serveLinks(h http.Handler) {
 			return ctx
 		},
 	}
-	streams := newStreamListener(n.cfg.Advertise)
+	streams := chanlisten.New("adit-link", n.cfg.Advertise)
 	in.mu.Lock()
 	in.streams, in.server = streams, srv
 	in.mu.Unlock()
@@ -157,7 +158,7 @@ func (n *Node) acceptStreams(sess *linkmux.Session, from string) {
 		if err != nil {
 			return
 		}
-		if !in.streams.push(linkStream{st, from}) {
+		if !in.streams.Push(linkStream{st, from}) {
 			st.Close()
 			return
 		}
@@ -187,49 +188,3 @@ type linkStream struct {
 	*linkmux.Stream
 	from string
 }
-
-// streamListener is the net.Listener the streams' server accepts from.
-type streamListener struct {
-	ch   chan net.Conn
-	done chan struct{}
-	once sync.Once
-	addr linkAddr
-}
-
-func newStreamListener(addr string) *streamListener {
-	return &streamListener{ch: make(chan net.Conn), done: make(chan struct{}), addr: linkAddr(addr)}
-}
-
-// push hands c to Accept; false when the listener is closed.
-func (l *streamListener) push(c net.Conn) bool {
-	select {
-	case l.ch <- c:
-		return true
-	case <-l.done:
-		return false
-	}
-}
-
-// Accept implements net.Listener.
-func (l *streamListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.ch:
-		return c, nil
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
-}
-
-// Close implements net.Listener.
-func (l *streamListener) Close() error {
-	l.once.Do(func() { close(l.done) })
-	return nil
-}
-
-// Addr implements net.Listener.
-func (l *streamListener) Addr() net.Addr { return l.addr }
-
-type linkAddr string
-
-func (a linkAddr) Network() string { return "adit-link" }
-func (a linkAddr) String() string  { return string(a) }
