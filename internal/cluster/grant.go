@@ -59,7 +59,7 @@ func mac(secret []byte, purpose, value string) string {
 
 // Errors of a forwarded request that is not authentic.
 var (
-	errNoSecret     = errors.New("forwarded upgrade, but this node has no cluster secret")
+	errNoSecret     = errors.New("this node has no cluster secret to check another node's link or grant")
 	errBadSignature = errors.New("forwarded upgrade with a bad signature")
 	errStaleGrant   = errors.New("forwarded upgrade with a stale or future grant")
 	errGrantMisfit  = errors.New("forwarded grant does not match the request's token or mode")

@@ -59,10 +59,10 @@ var errLinksClosed = errors.New("cluster links closed")
 
 // openStream returns a new stream to the node at addr, dialling a link
 // first when there is none (one dial per address at a time).
-func (n *Node) openStream(ctx context.Context, addr string) (net.Conn, error) {
+func (n *Node) openStream(ctx context.Context, addr string) (*linkmux.Stream, error) {
 	var err error
 	for range 3 { // a link found dead is replaced; a new one that dies at once is the owner's problem
-		var st net.Conn
+		var st *linkmux.Stream
 		if st, err = n.tryOpenStream(ctx, addr); err == nil || !errors.Is(err, errLinkDied) {
 			return st, err
 		}
@@ -76,7 +76,7 @@ var errLinkDied = errors.New("link to node ended")
 // tryOpenStream opens a stream on the link to addr, dialling it first
 // when there is none; errLinkDied when the link ended meanwhile (it is
 // dropped, so the next attempt dials).
-func (n *Node) tryOpenStream(ctx context.Context, addr string) (net.Conn, error) {
+func (n *Node) tryOpenStream(ctx context.Context, addr string) (*linkmux.Stream, error) {
 	for {
 		sess, wait, err := n.link(addr)
 		if err != nil {

@@ -37,16 +37,16 @@ type Config struct {
 	// data-plane listener (host:port). Start may set them instead.
 	NodeID    string
 	Advertise string
-	// Secret authenticates forwarded upgrades between nodes. Empty: this
+	// Secret authenticates links and forwarded upgrades. Empty: this
 	// node neither forwards nor accepts forwarded peers (peers reaching it
 	// for a tunnel another node relays get 503).
 	Secret []byte
 	// DialTLS, when set, is used to reach other nodes (their listeners
 	// speak TLS).
 	DialTLS *tls.Config
-	// RequireClientCert: a forwarded upgrade must also arrive over TLS
-	// with a client certificate the listener verified (mutual TLS between
-	// nodes, beside the secret).
+	// RequireClientCert: a link from another node must also arrive over
+	// TLS with a client certificate the listener verified (mutual TLS
+	// between nodes, beside the secret).
 	RequireClientCert bool
 	// Store is the shared store; Tunnels reads tunnels from it.
 	Store   store.Cluster

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"sync"
+
+	"github.com/adit-project/adit/internal/linkmux"
 )
 
 // A forwarded peer is mostly idle: a buffer held per direction while
@@ -22,7 +24,7 @@ var pool = sync.Pool{New: func() any { b := make([]byte, pipeBuffer); return &b 
 // pipe copies client → owner and owner → client (each starting with what
 // its reader already buffered) until either direction ends or ctx ends,
 // then closes both connections.
-func (n *Node) pipe(ctx context.Context, client net.Conn, cbr *bufio.Reader, up net.Conn, ubr *bufio.Reader) {
+func (n *Node) pipe(ctx context.Context, client net.Conn, cbr *bufio.Reader, up *linkmux.Stream, ubr *bufio.Reader) {
 	n.forwarding.Add(1)
 	defer n.forwarding.Add(-1)
 	var once sync.Once
@@ -37,7 +39,7 @@ func (n *Node) pipe(ctx context.Context, client net.Conn, cbr *bufio.Reader, up 
 		closeBoth()
 	})
 	if writeBuffered(client, ubr) {
-		copyFromStream(client, up)
+		up.WriteTo(client) // holds no buffer while it waits
 	}
 	closeBoth()
 	wg.Wait()
@@ -66,20 +68,6 @@ func copyFromSocket(dst io.Writer, src net.Conn) {
 		}
 		var ok bool
 		if full, ok = moveOnce(dst, src); !ok {
-			return
-		}
-	}
-}
-
-// copyFromStream copies src to dst until either fails: a link stream
-// writes what it received to dst itself, holding no buffer while it waits.
-func copyFromStream(dst io.Writer, src io.Reader) {
-	if wt, ok := src.(io.WriterTo); ok {
-		wt.WriteTo(dst)
-		return
-	}
-	for {
-		if _, ok := moveOnce(dst, src); !ok {
 			return
 		}
 	}

@@ -107,7 +107,7 @@ func (st *Stream) Read(b []byte) (int, error) {
 // (then it returns nil) or an error. It waits for data without holding a
 // buffer, so an idle stream copied this way costs no memory.
 func (st *Stream) WriteTo(w io.Writer) (int64, error) {
-	var total int64
+	var own int64 // written here; the read loop counts what it writes in sunk
 	var bufs net.Buffers
 	st.mu.Lock()
 	if c, ok := w.(net.Conn); ok {
@@ -116,17 +116,18 @@ func (st *Stream) WriteTo(w io.Writer) (int64, error) {
 		}
 	}
 	st.mu.Unlock()
-	defer func() {
+	done := func(err error) (int64, error) {
 		st.mu.Lock()
 		st.sink = nil
 		st.mu.Unlock()
-	}()
+		return own + st.sunk.Load(), err
+	}
 	for {
 		st.mu.Lock()
 		if st.sinkErr != nil {
 			err := st.sinkErr
 			st.mu.Unlock()
-			return total + st.sunk.Load(), err
+			return done(err)
 		}
 		if len(st.queue) > 0 && !st.sinking {
 			q, off := st.queue, st.off
@@ -144,12 +145,12 @@ func (st *Stream) WriteTo(w io.Writer) (int64, error) {
 			for _, c := range q {
 				chunks.Put(c)
 			}
-			total += n
+			own += n
 			st.mu.Lock()
 			st.sinking = false
 			st.consumed(int(n))
 			if err != nil {
-				return total + st.sunk.Load(), err
+				return done(err)
 			}
 			continue
 		}
@@ -157,16 +158,16 @@ func (st *Stream) WriteTo(w io.Writer) (int64, error) {
 		st.mu.Unlock()
 		switch {
 		case closed:
-			return total + st.sunk.Load(), net.ErrClosed
+			return done(net.ErrClosed)
 		case rclosed:
-			return total + st.sunk.Load(), nil
+			return done(nil)
 		case reset:
-			return total + st.sunk.Load(), ErrReset
+			return done(ErrReset)
 		}
 		select {
 		case <-st.readable:
 		case <-st.rdl.wait():
-			return total + st.sunk.Load(), os.ErrDeadlineExceeded
+			return done(os.ErrDeadlineExceeded)
 		}
 	}
 }
