@@ -27,7 +27,7 @@ func TestClusterLinksAreAuthenticated(t *testing.T) {
 	c := startCluster(t, 2)
 	n1 := c.nodes[0].addr
 	now := time.Now().UnixMilli()
-	hello := base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, `{"n":"intruder","i":%d}`, now))
+	hello := linkHello("intruder", now)
 	for _, tc := range []struct {
 		name string
 		sig  string
@@ -38,17 +38,14 @@ func TestClusterLinksAreAuthenticated(t *testing.T) {
 		{"grant signature", macOf(clusterSecret, "adit-forward-v1\n", hello), http.StatusForbidden},
 		{"cluster secret", macOf(clusterSecret, "adit-link-v1\n", hello), http.StatusSwitchingProtocols},
 	} {
-		if got := linkStatus(t, n1, hello, tc.sig); got != tc.want {
-			t.Errorf("link %s: status %d, want %d", tc.name, got, tc.want)
+		if resp, _ := linkUpgrade(t, dialNode(t, n1), n1, hello, tc.sig); resp.StatusCode != tc.want {
+			t.Errorf("link %s: status %d, want %d", tc.name, resp.StatusCode, tc.want)
 		}
 	}
 
 	tun := c.open(t, n1)
-	tok := sha256.Sum256([]byte(tun.SourceAccessToken))
-	g, _ := json.Marshal(map[string]any{"t": tun.TunnelID, "m": "source", "c": "192.0.2.1:1", "n": "node2", "i": now, "h": hex.EncodeToString(tok[:])})
-	value := base64.RawURLEncoding.EncodeToString(g)
-	forged := http.Header{"X-Adit-Forward-Grant": {value}, "X-Adit-Forward-Signature": {macOf(clusterSecret, "adit-forward-v1\n", value)}}
-	if got := upgradeWith(t, n1, tun.SourceAccessToken, forged); got != http.StatusForbidden {
+	conn := dialNode(t, n1)
+	if got := sourceUpgrade(t, conn, n1, tun.SourceAccessToken, signedGrant(tun.TunnelID, tun.SourceAccessToken)); got != http.StatusForbidden {
 		t.Fatalf("signed grant sent directly: status %d, want 403", got)
 	}
 	if got := upgradeStatus(t, n1, tun.SourceAccessToken); got != http.StatusSwitchingProtocols {
@@ -79,22 +76,47 @@ func TestClusterForwardedTokenRotatedAfterClaim(t *testing.T) {
 	}
 }
 
-// dialLink opens a link to addr as node "e2e-forwarder".
-func dialLink(t *testing.T, addr string) *linkmux.Session {
+// dialNode connects to a node's listener; the connection closes with the
+// test and must be done within 20 s.
+func dialNode(t *testing.T, addr string) net.Conn {
 	t.Helper()
 	conn, err := net.DialTimeout("tcp", addr, 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	hello := base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, `{"n":"e2e-forwarder","i":%d}`, time.Now().UnixMilli()))
-	fmt.Fprintf(conn, "GET /cluster/link HTTP/1.1\r\nHost: %s\r\nConnection: Upgrade\r\nUpgrade: adit-link/1\r\nX-Adit-Link: %s\r\nX-Adit-Link-Signature: %s\r\n\r\n",
-		addr, hello, macOf(clusterSecret, "adit-link-v1\n", hello))
+	conn.SetDeadline(time.Now().Add(20 * time.Second))
+	return conn
+}
+
+// linkHello is the signed value of a link upgrade from node at Unix ms.
+func linkHello(node string, ms int64) string {
+	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, `{"n":%q,"i":%d}`, node, ms))
+}
+
+// linkUpgrade sends a link upgrade with hello and sig on conn and returns
+// the response and the reader that holds what follows it.
+func linkUpgrade(t *testing.T, conn net.Conn, addr, hello, sig string) (*http.Response, *bufio.Reader) {
+	t.Helper()
+	fmt.Fprintf(conn, "GET /cluster/link HTTP/1.1\r\nHost: %s\r\nConnection: Upgrade\r\nUpgrade: adit-link/1\r\nX-Adit-Link: %s\r\nX-Adit-Link-Signature: %s\r\n\r\n", addr, hello, sig)
 	br := bufio.NewReader(conn)
 	resp, err := http.ReadResponse(br, nil)
-	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
-		t.Fatalf("link to %s: %v %v", addr, resp, err)
+	if err != nil {
+		t.Fatalf("link upgrade at %s: %v", addr, err)
 	}
+	return resp, br
+}
+
+// dialLink opens a link to addr as node "e2e-forwarder".
+func dialLink(t *testing.T, addr string) *linkmux.Session {
+	t.Helper()
+	conn := dialNode(t, addr)
+	hello := linkHello("e2e-forwarder", time.Now().UnixMilli())
+	resp, br := linkUpgrade(t, conn, addr, hello, macOf(clusterSecret, "adit-link-v1\n", hello))
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("link to %s: %s", addr, resp.Status)
+	}
+	conn.SetDeadline(time.Time{})
 	sess := linkmux.Client(conn, br, linkmux.Config{})
 	t.Cleanup(func() { sess.Close() })
 	return sess
@@ -110,17 +132,31 @@ func forwardedUpgrade(t *testing.T, sess *linkmux.Session, addr, tunnelID, token
 	}
 	defer st.Close()
 	st.SetDeadline(time.Now().Add(20 * time.Second))
+	return sourceUpgrade(t, st, addr, token, signedGrant(tunnelID, token))
+}
+
+// signedGrant returns the headers a forwarding node adds to a source
+// upgrade for token of tunnelID, signed with the cluster secret.
+func signedGrant(tunnelID, token string) http.Header {
 	h := sha256.Sum256([]byte(token))
 	g, _ := json.Marshal(map[string]any{"t": tunnelID, "m": "source", "c": "192.0.2.1:1", "n": "e2e-forwarder",
 		"i": time.Now().UnixMilli(), "h": hex.EncodeToString(h[:])})
 	value := base64.RawURLEncoding.EncodeToString(g)
+	return http.Header{"X-Adit-Forward-Grant": {value}, "X-Adit-Forward-Signature": {macOf(clusterSecret, "adit-forward-v1\n", value)}}
+}
+
+// sourceUpgrade sends one source upgrade with token and extra headers on
+// conn and returns the response status.
+func sourceUpgrade(t *testing.T, conn net.Conn, addr, token string, extra http.Header) int {
+	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("http://%s/tunnel?local-proxy-mode=source", addr), nil)
+	if extra != nil {
+		req.Header = extra.Clone()
+	}
 	req.Header.Set("access-token", token)
-	req.Header.Set("X-Adit-Forward-Grant", value)
-	req.Header.Set("X-Adit-Forward-Signature", macOf(clusterSecret, "adit-forward-v1\n", value))
-	resp, err := wsframe.Upgrade(st, bufio.NewReader(st), req, "aws.iot.securetunneling-3.0")
+	resp, err := wsframe.Upgrade(conn, bufio.NewReader(conn), req, "aws.iot.securetunneling-3.0")
 	if resp == nil {
-		t.Fatalf("forwarded upgrade: %v", err)
+		t.Fatalf("upgrade at %s: %v", addr, err)
 	}
 	return resp.StatusCode
 }
@@ -129,42 +165,4 @@ func macOf(secret, purpose, value string) string {
 	h := hmac.New(sha256.New, []byte(secret))
 	h.Write([]byte(purpose + value))
 	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))
-}
-
-// linkStatus sends a link upgrade with hello and sig to addr and returns
-// the response status.
-func linkStatus(t *testing.T, addr, hello, sig string) int {
-	t.Helper()
-	conn, err := net.DialTimeout("tcp", addr, 10*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(20 * time.Second))
-	fmt.Fprintf(conn, "GET /cluster/link HTTP/1.1\r\nHost: %s\r\nConnection: Upgrade\r\nUpgrade: adit-link/1\r\nX-Adit-Link: %s\r\nX-Adit-Link-Signature: %s\r\n\r\n", addr, hello, sig)
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatalf("link upgrade at %s: %v", addr, err)
-	}
-	return resp.StatusCode
-}
-
-// upgradeWith sends one source upgrade with token and extra headers to
-// addr and returns the response status.
-func upgradeWith(t *testing.T, addr, token string, extra http.Header) int {
-	t.Helper()
-	conn, err := net.DialTimeout("tcp", addr, 10*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(20 * time.Second))
-	req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("http://%s/tunnel?local-proxy-mode=source", addr), nil)
-	req.Header = extra.Clone()
-	req.Header.Set("access-token", token)
-	resp, err := wsframe.Upgrade(conn, bufio.NewReader(conn), req, "aws.iot.securetunneling-3.0")
-	if resp == nil {
-		t.Fatalf("upgrade at %s: %v", addr, err)
-	}
-	return resp.StatusCode
 }
