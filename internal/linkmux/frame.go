@@ -23,11 +23,20 @@ const (
 	headerSize = 9
 	// MaxFrame is the largest payload of one DATA frame.
 	MaxFrame = 64 << 10
-	// Window is how many unread bytes a receiver accepts per stream.
-	Window = 2 << 20
+	// openWindow is the credit each side of a new stream starts with: a
+	// sender may send that much before any CREDIT.
+	openWindow = 2 << 20
+	// Window is how many unread bytes this receiver accepts per stream:
+	// openWindow, and a CREDIT for the rest as soon as the stream exists
+	// (a receiver that grants only openWindow works with it too).
+	Window = 4 << 20
 	// creditStep: a receiver returns credit once this much was read.
-	creditStep = Window / 8
+	creditStep = Window / 4
 )
+
+// maxCredit is the largest CREDIT a receiver may send: a peer that
+// grants a larger window than ours sends it in several frames.
+const maxCredit = Window
 
 // ErrProtocol is a frame the protocol does not allow; the session ends.
 var ErrProtocol = errors.New("linkmux: protocol error")
@@ -51,7 +60,7 @@ func (h *header) check() error {
 		return fmt.Errorf("%w: frame type %d", ErrProtocol, h.typ())
 	case h.typ() == typeData && h.length() > MaxFrame:
 		return fmt.Errorf("%w: %d-byte data frame", ErrProtocol, h.length())
-	case h.typ() == typeCredit && h.length() > Window:
+	case h.typ() == typeCredit && h.length() > maxCredit:
 		return fmt.Errorf("%w: credit of %d bytes", ErrProtocol, h.length())
 	case h.id() == 0 && h.typ() != typePing && h.typ() != typePong:
 		return fmt.Errorf("%w: stream 0", ErrProtocol)

@@ -16,6 +16,13 @@ import (
 // pair returns both ends of a session over a real loopback TCP connection.
 func pair(t *testing.T, cfg Config) (client, server *Session) {
 	t.Helper()
+	return pairReading(t, cfg, nil)
+}
+
+// pairReading is pair where the client reads the connection through
+// wrap(conn) when wrap is not nil.
+func pairReading(t *testing.T, cfg Config, wrap func(net.Conn) io.Reader) (client, server *Session) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +45,11 @@ func pair(t *testing.T, cfg Config) (client, server *Session) {
 	if !ok {
 		t.Fatal("accept failed")
 	}
-	client, server = Client(cc, nil, cfg), Server(sc, nil, cfg)
+	var r io.Reader
+	if wrap != nil {
+		r = wrap(cc)
+	}
+	client, server = Client(cc, r, cfg), Server(sc, nil, cfg)
 	t.Cleanup(func() { client.Close(); server.Close() })
 	return client, server
 }
@@ -63,11 +74,30 @@ func echoServer(s *Session) {
 // through and back, intact.
 func TestManyStreamsEcho(t *testing.T) {
 	c, s := pair(t, Config{})
+	echoStreams(t, c, s, 64, 37_001)
+}
+
+// dribble returns at most 7 bytes per Read.
+type dribble struct{ r io.Reader }
+
+func (d dribble) Read(b []byte) (int, error) { return d.r.Read(b[:min(len(b), 7)]) }
+
+// TestDribbledLink: a link whose bytes arrive a few at a time (frame
+// headers and payloads cut anywhere) still carries every stream intact.
+func TestDribbledLink(t *testing.T) {
+	c, s := pairReading(t, Config{}, func(c net.Conn) io.Reader { return dribble{c} })
+	echoStreams(t, c, s, 8, 50_021)
+}
+
+// echoStreams echoes n concurrent streams of 1 + i*step bytes (i < n)
+// through c and s and checks each came back intact.
+func echoStreams(t *testing.T, c, s *Session, n, step int) {
+	t.Helper()
 	echoServer(s)
 	var wg sync.WaitGroup
-	errs := make(chan error, 64)
-	for i := range 64 {
-		size := 1 + i*37_001 // 1 B … 2.3 MiB, across frame and window sizes
+	errs := make(chan error, n)
+	for i := range n {
+		size := 1 + i*step // across frame and window sizes
 		wg.Go(func() {
 			st, err := c.Open()
 			if err != nil {
@@ -137,6 +167,14 @@ func TestStalledReaderStopsOnlyItsStream(t *testing.T) {
 		t.Fatalf("write of %d bytes finished with nobody reading (window %d)", n, Window)
 	default:
 	}
+	// The stalled stream holds its whole window, the opening one and the
+	// credit granted on top, and not a byte more.
+	for end := time.Now().Add(10 * time.Second); queued(slowSrv) < Window && time.Now().Before(end); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if q := queued(slowSrv); q != Window {
+		t.Fatalf("stalled stream queued %d bytes, want its window %d", q, Window)
+	}
 	slowSrv.SetReadDeadline(time.Now().Add(10 * time.Second))
 	if _, err := io.ReadFull(slowSrv, make([]byte, len(data))); err != nil {
 		t.Fatalf("reading the stalled stream: %v", err)
@@ -144,6 +182,17 @@ func TestStalledReaderStopsOnlyItsStream(t *testing.T) {
 	if n := <-wrote; n != len(data) {
 		t.Fatalf("stalled writer wrote %d, want %d", n, len(data))
 	}
+}
+
+// queued is how many received bytes st holds unread.
+func queued(st *Stream) int {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	n := -st.off
+	for _, c := range st.queue {
+		n += len(*c)
+	}
+	return n
 }
 
 // TestCloseDeliversDataThenEOF: what was written before Close arrives,

@@ -1,7 +1,6 @@
 package linkmux
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/adit-project/adit/internal/trywrite"
 )
 
 // Config tunes a session; zero fields take the defaults.
@@ -37,6 +38,7 @@ type Session struct {
 	wmu  sync.Mutex // one frame at a time on conn
 	wbuf net.Buffers
 	whdr header
+	tw   *trywrite.Writer // non-blocking writes to conn; nil unless a plain socket
 
 	mu      sync.Mutex
 	streams map[uint32]*Stream
@@ -70,12 +72,12 @@ func start(conn net.Conn, r io.Reader, cfg Config, dialer bool) *Session {
 		r = conn
 	}
 	s := &Session{conn: conn, cfg: cfg, dialer: dialer, streams: map[uint32]*Stream{},
-		done: make(chan struct{})}
+		done: make(chan struct{}), tw: trywrite.NewWriter(conn)}
 	if !dialer {
 		s.accept = make(chan *Stream, cfg.Backlog)
 	}
 	s.lastRecv.Store(time.Now().UnixNano())
-	go s.readLoop(bufio.NewReaderSize(r, readBuffer))
+	go s.readLoop(newInbuf(r))
 	go s.keepAlive()
 	return s
 }
@@ -96,6 +98,9 @@ func (s *Session) Open() (*Stream, error) {
 	s.streams[st.id] = st
 	s.mu.Unlock()
 	if err := s.writeFrame(typeOpen, st.id, 0, nil); err != nil {
+		return nil, err
+	}
+	if err := s.writeFrame(typeCredit, st.id, Window-openWindow, nil); err != nil {
 		return nil, err
 	}
 	return st, nil
@@ -187,9 +192,38 @@ func (s *Session) writeFrame2(typ byte, id, length uint32, a, b []byte) error {
 }
 
 // writeAsync writes a control frame without making the caller wait (the
-// read loop must never block on a write).
+// read loop must never block on a write): at once when the link is free
+// and its socket takes the frame without waiting, else from a goroutine.
 func (s *Session) writeAsync(typ byte, id, length uint32) {
-	go s.writeFrame(typ, id, length, nil)
+	if s.tw == nil || !s.wmu.TryLock() {
+		go s.writeFrame(typ, id, length, nil)
+		return
+	}
+	s.whdr.encode(typ, id, length)
+	n, err := s.tw.Write(s.whdr[:], nil)
+	switch {
+	case err != nil:
+		s.wmu.Unlock()
+		s.fail(fmt.Errorf("linkmux: write: %w", err))
+	case n == headerSize:
+		s.wmu.Unlock()
+	case n == 0:
+		s.wmu.Unlock()
+		go s.writeFrame(typ, id, length, nil)
+	default:
+		// Part of the header went out: the rest must follow before any
+		// other frame, so the goroutine finishing it keeps the lock.
+		rest := append([]byte(nil), s.whdr[n:]...)
+		go func() {
+			s.writing.Store(time.Now().UnixNano())
+			_, err := s.conn.Write(rest)
+			s.writing.Store(0)
+			s.wmu.Unlock()
+			if err != nil {
+				s.fail(fmt.Errorf("linkmux: write: %w", err))
+			}
+		}()
+	}
 }
 
 // keepAlive pings every period and ends a session that heard nothing for
@@ -216,56 +250,48 @@ func (s *Session) keepAlive() {
 }
 
 // readLoop reads and dispatches frames until the connection fails.
-func (s *Session) readLoop(r *bufio.Reader) {
+func (s *Session) readLoop(in *inbuf) {
 	var h header
-	scratch := make([]byte, MaxFrame)
+	var payloads [][]byte
 	for {
-		if _, err := io.ReadFull(r, h[:]); err != nil {
+		hb, err := in.next(headerSize)
+		if err != nil {
 			s.fail(fmt.Errorf("linkmux: read: %w", err))
 			return
 		}
+		copy(h[:], hb)
 		s.lastRecv.Store(time.Now().UnixNano())
 		if err := h.check(); err != nil {
 			s.fail(err)
 			return
 		}
-		var payload []byte
-		var chunk *[]byte
-		switch n := int(h.length()); {
-		case h.typ() != typeData:
-		case n >= directRead:
-			// A large payload goes straight into a chunk of its own.
-			chunk = chunks.Get().(*[]byte)
-			*chunk = (*chunk)[:n]
-			payload = *chunk
-		default:
-			payload = scratch[:n]
-		}
-		if payload != nil {
-			if _, err := io.ReadFull(r, payload); err != nil {
+		payloads = payloads[:0]
+		if h.typ() == typeData {
+			p, err := in.next(int(h.length()))
+			if err != nil {
 				s.fail(fmt.Errorf("linkmux: read: %w", err))
 				return
 			}
+			// Further DATA of the same stream already buffered goes along,
+			// so that it reaches the stream's socket in one write.
+			for payloads = append(payloads, p); len(payloads) < trywrite.MaxBuffers; {
+				if p = in.nextData(h.id()); p == nil {
+					break
+				}
+				payloads = append(payloads, p)
+			}
 		}
-		if err := s.dispatch(&h, payload, chunk); err != nil {
+		if err := s.dispatch(&h, payloads); err != nil {
 			s.fail(err)
 			return
 		}
 	}
 }
 
-// readBuffer is the read loop's buffer: headers and small payloads come
-// through it; payloads of directRead bytes or more (filling at least half
-// a chunk, so a stalled stream's queue stays within twice its window) are
-// read into a chunk of their own, most of them straight from the socket.
-const (
-	readBuffer = 16 << 10
-	directRead = chunkSize / 2
-)
-
-// dispatch acts on one frame. A DATA payload is in chunk when chunk is
-// not nil, and dispatch owns the chunk.
-func (s *Session) dispatch(h *header, payload []byte, chunk *[]byte) error {
+// dispatch acts on one frame, or for DATA on the payloads of one or more
+// consecutive frames of one stream: views of the read buffer, valid only
+// until dispatch returns.
+func (s *Session) dispatch(h *header, payloads [][]byte) error {
 	switch h.typ() {
 	case typePing:
 		s.writeAsync(typePong, 0, h.length())
@@ -283,14 +309,11 @@ func (s *Session) dispatch(h *header, payload []byte, chunk *[]byte) error {
 		if h.typ() == typeData {
 			s.writeAsync(typeReset, h.id(), 0)
 		}
-		if chunk != nil {
-			chunks.Put(chunk)
-		}
 		return nil
 	}
 	switch h.typ() {
 	case typeData:
-		return st.received(payload, chunk)
+		return st.received(payloads)
 	case typeCredit:
 		st.credited(int(h.length()))
 	case typeClose:
@@ -317,6 +340,7 @@ func (s *Session) opened(id uint32) error {
 	s.mu.Unlock()
 	select {
 	case s.accept <- st:
+		s.writeAsync(typeCredit, id, Window-openWindow)
 	default:
 		s.forget(id)
 		s.writeAsync(typeReset, id, 0)

@@ -55,7 +55,7 @@ type Stream struct {
 }
 
 func newStream(s *Session, id uint32) *Stream {
-	return &Stream{s: s, id: id, recvLeft: Window, credit: Window,
+	return &Stream{s: s, id: id, recvLeft: Window, credit: openWindow,
 		readable: make(chan struct{}, 1), writable: make(chan struct{}, 1),
 		rdl: newDeadline(), wdl: newDeadline()}
 }
@@ -177,14 +177,14 @@ func (st *Stream) WriteTo(w io.Writer) (int64, error) {
 // non-blocking write instead of waking WriteTo's goroutine. It returns
 // how much the sink took; the caller queues the rest. st.mu is held on
 // entry and on return.
-func (st *Stream) sinkDirect(p []byte) int {
+func (st *Stream) sinkDirect(p [][]byte) int {
 	if st.sink == nil || st.sinking || len(st.queue) > 0 || st.sinkErr != nil {
 		return 0
 	}
 	sink := st.sink
 	st.sinking = true
 	st.mu.Unlock()
-	n, err := sink.Write(p, nil)
+	n, err := sink.WriteBuffers(p)
 	st.mu.Lock()
 	st.sinking = false
 	if err != nil {
@@ -317,45 +317,41 @@ func (st *Stream) Close() error {
 	return nil
 }
 
-// received queues payload for Read: chunk itself when payload is in one,
-// else a copy packed into the queue's last chunk.
-func (st *Stream) received(p []byte, chunk *[]byte) error {
+// received takes DATA payloads ps, views of the read buffer: straight to
+// the sink of a WriteTo in progress when it can, the rest copied into the
+// queue's chunks for Read.
+func (st *Stream) received(ps [][]byte) error {
+	total := 0
+	for _, p := range ps {
+		total += len(p)
+	}
 	st.mu.Lock()
-	if len(p) > st.recvLeft {
+	if total > st.recvLeft {
 		st.mu.Unlock()
-		if chunk != nil {
-			chunks.Put(chunk)
-		}
 		return fmt.Errorf("%w: stream %d sent beyond its window", ErrProtocol, st.id)
 	}
-	st.recvLeft -= len(p)
+	st.recvLeft -= total
 	if st.closed || st.rclosed {
 		st.mu.Unlock()
-		if chunk != nil {
-			chunks.Put(chunk)
-		}
 		return nil
 	}
-	if n := st.sinkDirect(p); n > 0 {
-		p = p[n:]
-		if len(p) == 0 || st.closed {
-			if chunk != nil {
-				chunks.Put(chunk)
-			}
-			st.mu.Unlock()
-			return nil
-		}
-		if chunk != nil {
-			// The sink wrote only with nothing queued: the rest of the
-			// chunk is the queue's head.
-			st.queue, st.off = append(st.queue, chunk), len(*chunk)-len(p)
-			p, chunk = nil, nil
-		}
+	n := st.sinkDirect(ps)
+	if n == total || st.closed {
+		st.mu.Unlock()
+		return nil
 	}
-	if chunk != nil {
-		st.queue = append(st.queue, chunk)
-		p = nil
+	for _, p := range ps {
+		k := min(n, len(p))
+		n -= k
+		st.enqueue(p[k:])
 	}
+	st.mu.Unlock()
+	notify(st.readable)
+	return nil
+}
+
+// enqueue copies p to the end of the queue. st.mu is held.
+func (st *Stream) enqueue(p []byte) {
 	for len(p) > 0 {
 		if k := len(st.queue); k > 0 {
 			last := st.queue[k-1]
@@ -370,9 +366,6 @@ func (st *Stream) received(p []byte, chunk *[]byte) error {
 		*c = (*c)[:0]
 		st.queue = append(st.queue, c)
 	}
-	st.mu.Unlock()
-	notify(st.readable)
-	return nil
 }
 
 // take moves queued bytes into b, returning drained chunks to the pool.

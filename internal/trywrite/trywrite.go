@@ -26,3 +26,6 @@ func rawConn(c net.Conn) syscall.RawConn {
 	}
 	return raw
 }
+
+// MaxBuffers is how many slices one WriteBuffers call writes at most.
+const MaxBuffers = 8

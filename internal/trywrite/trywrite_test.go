@@ -49,6 +49,35 @@ func TestWriteDeliversInOrder(t *testing.T) {
 }
 
 // A full socket takes nothing and returns at once, without an error.
+func TestWriteBuffersWritesAtMostMaxBuffers(t *testing.T) {
+	c, s := looptest.TCPPair(t)
+	w := NewWriter(c)
+	var bufs [][]byte
+	want := ""
+	for i := range MaxBuffers + 2 {
+		b := []byte{byte('a' + i)}
+		if i == 1 {
+			b = nil // empty slices take no vector
+		}
+		bufs = append(bufs, b)
+		if i < MaxBuffers+1 {
+			want += string(b)
+		}
+	}
+	n, err := w.WriteBuffers(bufs)
+	if err != nil || n != len(want) {
+		t.Fatalf("WriteBuffers = %d, %v; want %d, nil", n, err, len(want))
+	}
+	got := make([]byte, len(want))
+	s.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadFull(s, got); err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want {
+		t.Fatalf("read %q, want %q", got, want)
+	}
+}
+
 func TestWriteNeverBlocks(t *testing.T) {
 	c, s := looptest.TCPPair(t)
 	c.SetWriteBuffer(16 << 10)

@@ -13,7 +13,7 @@ import (
 // use; its owner makes sure one goroutine writes at a time.
 type Writer struct {
 	raw syscall.RawConn
-	iov [2]syscall.Iovec
+	iov [MaxBuffers]syscall.Iovec
 	cnt int
 	n   int
 	err error
@@ -50,8 +50,33 @@ func (w *Writer) Write(a, b []byte) (int, error) {
 	if w.cnt == 0 {
 		return 0, nil
 	}
+	return w.write()
+}
+
+// WriteBuffers is Write of bufs in order, up to MaxBuffers non-empty
+// slices of it: n counts a prefix of their concatenation.
+func (w *Writer) WriteBuffers(bufs [][]byte) (int, error) {
+	w.cnt, w.n, w.err = 0, 0, nil
+	for _, p := range bufs {
+		if w.cnt == MaxBuffers {
+			break
+		}
+		if len(p) > 0 {
+			w.iov[w.cnt].Base = &p[0]
+			w.iov[w.cnt].SetLen(len(p))
+			w.cnt++
+		}
+	}
+	if w.cnt == 0 {
+		return 0, nil
+	}
+	return w.write()
+}
+
+// write makes the write of the first cnt vectors.
+func (w *Writer) write() (int, error) {
 	w.raw.Write(w.fn)
-	w.iov = [2]syscall.Iovec{} // keep no reference to the caller's bytes
+	clear(w.iov[:w.cnt]) // keep no reference to the caller's bytes
 	return w.n, w.err
 }
 
