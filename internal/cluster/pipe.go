@@ -16,8 +16,9 @@ import (
 // buffer and borrows one from pool only to move what arrived; the owner →
 // client direction writes the link stream's own received chunks.
 
-// pipeBuffer is the size of the buffers borrowed to move data.
-const pipeBuffer = 32 << 10
+// pipeBuffer is the size of the buffers borrowed to move data: what one
+// read from the client may fill, one full DATA frame on the link.
+const pipeBuffer = linkmux.MaxFrame
 
 var pool = sync.Pool{New: func() any { b := make([]byte, pipeBuffer); return &b }}
 
