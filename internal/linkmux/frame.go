@@ -34,9 +34,8 @@ const (
 	creditStep = Window / 4
 )
 
-// maxCredit is the largest CREDIT a receiver may send: a peer that
-// grants a larger window than ours sends it in several frames.
-const maxCredit = Window
+// maxCredit is the most one CREDIT frame may grant; more takes several.
+const maxCredit = openWindow
 
 // ErrProtocol is a frame the protocol does not allow; the session ends.
 var ErrProtocol = errors.New("linkmux: protocol error")

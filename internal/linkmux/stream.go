@@ -193,7 +193,7 @@ func (st *Stream) sinkDirect(p [][]byte) int {
 	if n > 0 {
 		st.sunk.Add(int64(n))
 		if grant := st.grantLocked(n); grant > 0 {
-			st.s.writeAsync(typeCredit, st.id, uint32(grant))
+			st.grant(grant, st.s.writeAsync)
 		}
 	}
 	return n
@@ -205,7 +205,17 @@ func (st *Stream) consumed(n int) {
 	grant := st.grantLocked(n)
 	st.mu.Unlock()
 	if grant > 0 {
-		st.s.writeFrame(typeCredit, st.id, uint32(grant), nil)
+		st.grant(grant, func(typ byte, id, n uint32) { st.s.writeFrame(typ, id, n, nil) })
+	}
+}
+
+// grant sends n bytes of credit with write, in frames of at most
+// maxCredit.
+func (st *Stream) grant(n int, write func(typ byte, id, length uint32)) {
+	for n > 0 {
+		k := min(n, maxCredit)
+		write(typeCredit, st.id, uint32(k))
+		n -= k
 	}
 }
 
