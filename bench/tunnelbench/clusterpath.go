@@ -110,7 +110,8 @@ func attachedSince(path string, from int64, id string) int {
 type pathResult struct {
 	Name    string     `json:"name"`
 	Layout  string     `json:"layout"`
-	Tunnel1 tputResult `json:"tunnel_1"`
+	Tunnel1 tputResult `json:"tunnel_1"`    // download: destination → source
+	Up1     tputResult `json:"tunnel_1_up"` // upload: source → destination
 	Lat     latResult  `json:"lat"`
 	Err     string     `json:"error,omitempty"`
 }
@@ -155,6 +156,9 @@ func measurePaths(cfg *config, c *benchCluster, bin, dir, srvAddr string, logf f
 	tps := interleaved(cfg.rounds, len(targets), func(i int) tputResult {
 		return throughputCPU(targets[i], 1, cfg.warmup, cfg.measure/time.Duration(cfg.rounds), pids)
 	})
+	ups := interleaved(cfg.rounds, len(targets), func(i int) tputResult {
+		return transferCPU(targets[i], 1, cfg.warmup, cfg.measure/time.Duration(cfg.rounds), true, pids)
+	})
 	latErrs := make([]string, len(targets))
 	lats := interleaved(cfg.rounds, len(targets), func(i int) []time.Duration {
 		l, err := latencySamples(targets[i], cfg.latCount/cfg.rounds, cfg.latDur/time.Duration(cfg.rounds))
@@ -165,13 +169,14 @@ func measurePaths(cfg *config, c *benchCluster, bin, dir, srvAddr string, logf f
 	})
 	for i := range res {
 		res[i].Tunnel1 = mergeTput(tps[i])
+		res[i].Up1 = mergeTput(ups[i])
 		res[i].Lat = quantiles(slices.Concat(lats[i]...))
 		res[i].Lat.Err = latErrs[i]
-		res[i].Err = firstNonEmpty(res[i].Tunnel1.Err, latErrs[i])
-		if res[i].Err == "" && (res[i].Tunnel1.Bytes == 0 || res[i].Lat.N == 0) {
+		res[i].Err = firstNonEmpty(res[i].Tunnel1.Err, res[i].Up1.Err, latErrs[i])
+		if res[i].Err == "" && (res[i].Tunnel1.Bytes == 0 || res[i].Up1.Bytes == 0 || res[i].Lat.N == 0) {
 			res[i].Err = "no traffic through the tunnel"
 		}
-		logf("paths: %s: %.2f Gbit/s, rtt p50 %.0fµs p99 %.0fµs", res[i].Name, res[i].Tunnel1.Bps/1e9, res[i].Lat.P50, res[i].Lat.P99)
+		logf("paths: %s: down %.2f Gbit/s, up %.2f Gbit/s, rtt p50 %.0fµs p99 %.0fµs", res[i].Name, res[i].Tunnel1.Bps/1e9, res[i].Up1.Bps/1e9, res[i].Lat.P50, res[i].Lat.P99)
 	}
 	return res, nil
 }

@@ -20,10 +20,12 @@ import (
 //	'D' + uint32   download: the server writes for that many milliseconds
 //	               (capped at 60 s), then closes
 //	'C'            the server writes one byte and closes (connection rate)
+//	'U'            upload: the server reads and discards until EOF
 const (
 	cmdEcho     = 'E'
 	cmdDownload = 'D'
 	cmdConnect  = 'C'
+	cmdUpload   = 'U'
 	maxDownload = 60 * time.Second
 )
 
@@ -91,6 +93,9 @@ func handle(c net.Conn) {
 		}
 	case cmdConnect:
 		c.Write([]byte{'k'})
+	case cmdUpload:
+		c.SetReadDeadline(time.Now().Add(maxDownload))
+		io.CopyBuffer(io.Discard, c, make([]byte, 256<<10))
 	}
 }
 
@@ -107,6 +112,14 @@ type tputResult struct {
 }
 
 func throughput(addr string, n int, warmup, measure time.Duration) tputResult {
+	return transfer(addr, n, warmup, measure, false)
+}
+
+// transfer is throughput, or with up the other way: each connection
+// writes to the server as fast as it takes the bytes, and what was written
+// counts (in a steady flow what sits in buffers is the same at both ends
+// of the window).
+func transfer(addr string, n int, warmup, measure time.Duration, up bool) tputResult {
 	res := tputResult{Streams: n}
 	total := warmup + measure + 2*time.Second
 	counts := make([]atomic.Int64, n)
@@ -119,6 +132,10 @@ func throughput(addr string, n int, warmup, measure time.Duration) tputResult {
 	var hdr [5]byte
 	hdr[0] = cmdDownload
 	binary.BigEndian.PutUint32(hdr[1:], uint32(total/time.Millisecond))
+	cmd := hdr[:]
+	if up {
+		cmd = []byte{cmdUpload}
+	}
 	for range n {
 		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 		if err != nil {
@@ -126,7 +143,7 @@ func throughput(addr string, n int, warmup, measure time.Duration) tputResult {
 			return res
 		}
 		conns = append(conns, c)
-		if _, err := c.Write(hdr[:]); err != nil {
+		if _, err := c.Write(cmd); err != nil {
 			res.Err = err.Error()
 			return res
 		}
@@ -137,9 +154,15 @@ func throughput(addr string, n int, warmup, measure time.Duration) tputResult {
 		go func() {
 			defer wg.Done()
 			buf := make([]byte, 256<<10)
-			c.SetReadDeadline(time.Now().Add(total + 5*time.Second))
+			c.SetDeadline(time.Now().Add(total + 5*time.Second))
 			for {
-				k, err := c.Read(buf)
+				var k int
+				var err error
+				if up {
+					k, err = c.Write(buf)
+				} else {
+					k, err = c.Read(buf)
+				}
 				counts[i].Add(int64(k))
 				if err != nil {
 					return

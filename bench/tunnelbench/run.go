@@ -469,6 +469,11 @@ func mergeTput(rs []tputResult) tputResult {
 // throughputCPU runs throughput and records each process's CPU (cores)
 // over the measuring window.
 func throughputCPU(addr string, n int, warmup, measure time.Duration, pids map[string]int) tputResult {
+	return transferCPU(addr, n, warmup, measure, false, pids)
+}
+
+// transferCPU is throughputCPU, or with up the upload of transfer.
+func transferCPU(addr string, n int, warmup, measure time.Duration, up bool, pids map[string]int) tputResult {
 	c0 := map[string]time.Duration{}
 	c1 := map[string]time.Duration{}
 	var t0, t1 time.Time
@@ -486,7 +491,7 @@ func throughputCPU(addr string, n int, warmup, measure time.Duration, pids map[s
 		}
 		close(done)
 	}()
-	r := throughput(addr, n, warmup, measure)
+	r := transfer(addr, n, warmup, measure, up)
 	<-done
 	r.CPU = map[string]float64{}
 	for k := range pids {

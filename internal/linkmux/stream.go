@@ -30,12 +30,17 @@ type Stream struct {
 	id uint32
 
 	wmu sync.Mutex // one Write at a time, so writes never interleave
+	rmu sync.Mutex // one Read at a time: the waiting one owns rbuf
 
 	mu       sync.Mutex
 	queue    []*[]byte // received, unread, from queue[0][off:] on
 	off      int
 	recvLeft int // bytes the other side may still send
-	read     int // bytes read since the last CREDIT
+	// A Read waiting with nothing queued: the read loop copies arriving
+	// data into rbuf[direct:] instead of queueing it.
+	rbuf   []byte
+	direct int
+	read   int // bytes read since the last CREDIT
 
 	// A WriteTo in progress on a socket: the read loop writes arriving
 	// data to sink itself while nothing is queued (sinkDirect).
@@ -68,35 +73,52 @@ func notify(c chan struct{}) {
 }
 
 // Read implements net.Conn: buffered data first, then EOF after the other
-// side's CLOSE, or ErrReset.
+// side's CLOSE, or ErrReset. A Read that finds nothing queued offers b to
+// the link's read loop, which copies arriving data straight into it.
 func (st *Stream) Read(b []byte) (int, error) {
+	st.rmu.Lock()
+	defer st.rmu.Unlock()
 	for {
-		select {
-		case <-st.rdl.wait():
-			return 0, os.ErrDeadlineExceeded
-		default:
-		}
 		st.mu.Lock()
+		if n := st.direct; n > 0 {
+			st.rbuf, st.direct = nil, 0
+			st.consumed(n)
+			return n, nil
+		}
+		st.rbuf = nil
 		if len(st.queue) > 0 {
 			n := st.take(b)
 			st.consumed(n)
 			return n, nil
 		}
 		closed, rclosed, reset := st.closed, st.rclosed, st.reset
-		st.mu.Unlock()
 		switch {
 		case closed:
+			st.mu.Unlock()
 			return 0, net.ErrClosed
 		case rclosed:
+			st.mu.Unlock()
 			return 0, io.EOF
 		case reset:
+			st.mu.Unlock()
 			return 0, ErrReset
 		case len(b) == 0:
+			st.mu.Unlock()
 			return 0, nil
 		}
+		st.rbuf = b
+		st.mu.Unlock()
 		select {
 		case <-st.readable:
 		case <-st.rdl.wait():
+			st.mu.Lock()
+			n := st.direct
+			st.rbuf, st.direct = nil, 0
+			if n > 0 {
+				st.consumed(n)
+				return n, nil
+			}
+			st.mu.Unlock()
 			return 0, os.ErrDeadlineExceeded
 		}
 	}
@@ -353,7 +375,13 @@ func (st *Stream) received(ps [][]byte) error {
 	for _, p := range ps {
 		k := min(n, len(p))
 		n -= k
-		st.enqueue(p[k:])
+		p = p[k:]
+		if st.rbuf != nil && len(st.queue) == 0 {
+			k = copy(st.rbuf[st.direct:], p)
+			st.direct += k
+			p = p[k:]
+		}
+		st.enqueue(p)
 	}
 	st.mu.Unlock()
 	notify(st.readable)
