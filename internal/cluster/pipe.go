@@ -17,8 +17,9 @@ import (
 // client direction writes the link stream's own received chunks.
 
 // pipeBuffer is the size of the buffers borrowed to move data: what one
-// read from the client may fill, one full DATA frame on the link.
-const pipeBuffer = linkmux.MaxFrame
+// read from the client may fill, a few full DATA frames that go to the
+// link in one write.
+const pipeBuffer = 256 << 10
 
 var pool = sync.Pool{New: func() any { b := make([]byte, pipeBuffer); return &b }}
 

@@ -38,6 +38,7 @@ type Session struct {
 	wmu  sync.Mutex // one frame at a time on conn
 	wbuf net.Buffers
 	whdr header
+	dhdr [maxBatch]header // writeData's headers
 	tw   *trywrite.Writer // non-blocking writes to conn; nil unless a plain socket
 
 	mu      sync.Mutex
@@ -182,6 +183,32 @@ func (s *Session) writeFrame2(typ byte, id, length uint32, a, b []byte) error {
 		_, err = s.wbuf.WriteTo(s.conn)
 		s.wbuf = s.wbuf[:0]
 	}
+	s.writing.Store(0)
+	s.wmu.Unlock()
+	if err != nil {
+		s.fail(fmt.Errorf("linkmux: write: %w", err))
+		return s.Err()
+	}
+	return nil
+}
+
+// maxBatch is how many DATA frames one writeData call sends at most.
+const maxBatch = 4
+
+// writeData writes b, at most maxBatch*MaxFrame bytes, as DATA frames of
+// stream id, all in one writev.
+func (s *Session) writeData(id uint32, b []byte) error {
+	s.wmu.Lock()
+	s.writing.Store(time.Now().UnixNano())
+	s.wbuf = s.wbuf[:0]
+	for i := 0; len(b) > 0 && i < maxBatch; i++ {
+		n := min(len(b), MaxFrame)
+		s.dhdr[i].encode(typeData, id, uint32(n))
+		s.wbuf = append(s.wbuf, s.dhdr[i][:], b[:n])
+		b = b[n:]
+	}
+	_, err := s.wbuf.WriteTo(s.conn)
+	s.wbuf = s.wbuf[:0]
 	s.writing.Store(0)
 	s.wmu.Unlock()
 	if err != nil {

@@ -255,7 +255,7 @@ func (st *Stream) grantLocked(n int) int {
 }
 
 // Write implements net.Conn: it sends b as DATA frames as fast as the
-// other side's credit allows.
+// other side's credit allows, up to maxBatch frames per system call.
 func (st *Stream) Write(b []byte) (int, error) {
 	st.wmu.Lock()
 	defer st.wmu.Unlock()
@@ -268,7 +268,7 @@ func (st *Stream) Write(b []byte) (int, error) {
 		}
 		st.mu.Lock()
 		closed, reset, credit := st.closed || st.wclosed, st.reset, st.credit
-		n := min(len(b), credit, MaxFrame)
+		n := min(len(b), credit, maxBatch*MaxFrame)
 		st.credit -= n
 		st.mu.Unlock()
 		switch {
@@ -284,7 +284,7 @@ func (st *Stream) Write(b []byte) (int, error) {
 			}
 			continue
 		}
-		if err := st.s.writeFrame(typeData, st.id, uint32(n), b[:n]); err != nil {
+		if err := st.s.writeData(st.id, b[:n]); err != nil {
 			return total, err
 		}
 		total += n
