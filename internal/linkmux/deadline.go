@@ -5,11 +5,17 @@ import (
 	"time"
 )
 
-// deadline is a channel that closes when a settable time passes.
+// deadline is a channel that closes when a settable time passes. Moving
+// it later, as a reader that renews its idle deadline before every read
+// does, costs no timer operation: the armed timer fires at the earlier
+// time and re-arms itself for the rest.
 type deadline struct {
-	mu    sync.Mutex
-	timer *time.Timer
-	c     chan struct{}
+	mu     sync.Mutex
+	at     time.Time // the deadline; zero: none
+	timer  *time.Timer
+	armed  time.Time // when timer fires; zero: not armed
+	c      chan struct{}
+	closed bool // c is closed
 }
 
 func newDeadline() *deadline { return &deadline{c: make(chan struct{})} }
@@ -18,25 +24,44 @@ func newDeadline() *deadline { return &deadline{c: make(chan struct{})} }
 func (d *deadline) set(t time.Time) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.timer != nil && !d.timer.Stop() {
-		// The timer fired or is firing: its channel is (being) closed.
-		d.c = make(chan struct{})
-	}
-	d.timer = nil
-	select {
-	case <-d.c: // closed by an earlier set in the past
-		d.c = make(chan struct{})
-	default:
+	d.at = t
+	if d.closed {
+		d.c, d.closed = make(chan struct{}), false
 	}
 	if t.IsZero() {
+		return // an armed timer finds no deadline and stops
+	}
+	dur := time.Until(t)
+	switch {
+	case dur <= 0:
+		close(d.c)
+		d.closed = true
+	case !d.armed.IsZero() && !t.Before(d.armed):
+		// The timer fires first and re-arms for the rest.
+	case d.timer == nil:
+		d.timer, d.armed = time.AfterFunc(dur, d.fire), t
+	default:
+		d.timer.Reset(dur)
+		d.armed = t
+	}
+}
+
+// fire runs when the timer expires: it closes the channel if the deadline
+// has passed, or re-arms for a deadline moved later meanwhile.
+func (d *deadline) fire() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.armed = time.Time{}
+	if d.at.IsZero() || d.closed {
 		return
 	}
-	if dur := time.Until(t); dur > 0 {
-		c := d.c
-		d.timer = time.AfterFunc(dur, func() { close(c) })
+	if rest := time.Until(d.at); rest > 0 {
+		d.timer.Reset(rest)
+		d.armed = d.at
 		return
 	}
 	close(d.c)
+	d.closed = true
 }
 
 // wait returns the channel that closes at the deadline.
