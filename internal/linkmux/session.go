@@ -168,28 +168,14 @@ func (s *Session) writeFrame(typ byte, id, length uint32, payload []byte) error 
 func (s *Session) writeFrame2(typ byte, id, length uint32, a, b []byte) error {
 	s.wmu.Lock()
 	s.whdr.encode(typ, id, length)
-	s.writing.Store(time.Now().UnixNano())
-	var err error
-	if len(a)+len(b) == 0 {
-		_, err = s.conn.Write(s.whdr[:])
-	} else {
-		s.wbuf = append(s.wbuf[:0], s.whdr[:])
-		if len(a) > 0 {
-			s.wbuf = append(s.wbuf, a)
-		}
-		if len(b) > 0 {
-			s.wbuf = append(s.wbuf, b)
-		}
-		_, err = s.wbuf.WriteTo(s.conn)
-		s.wbuf = s.wbuf[:0]
+	s.wbuf = append(s.wbuf[:0], s.whdr[:])
+	if len(a) > 0 {
+		s.wbuf = append(s.wbuf, a)
 	}
-	s.writing.Store(0)
-	s.wmu.Unlock()
-	if err != nil {
-		s.fail(fmt.Errorf("linkmux: write: %w", err))
-		return s.Err()
+	if len(b) > 0 {
+		s.wbuf = append(s.wbuf, b)
 	}
-	return nil
+	return s.flushLocked()
 }
 
 // maxBatch is how many DATA frames one writeData call sends at most.
@@ -199,7 +185,6 @@ const maxBatch = 4
 // stream id, all in one writev.
 func (s *Session) writeData(id uint32, b []byte) error {
 	s.wmu.Lock()
-	s.writing.Store(time.Now().UnixNano())
 	s.wbuf = s.wbuf[:0]
 	for i := 0; len(b) > 0 && i < maxBatch; i++ {
 		n := min(len(b), MaxFrame)
@@ -207,6 +192,13 @@ func (s *Session) writeData(id uint32, b []byte) error {
 		s.wbuf = append(s.wbuf, s.dhdr[i][:], b[:n])
 		b = b[n:]
 	}
+	return s.flushLocked()
+}
+
+// flushLocked writes what the caller, holding wmu, put in wbuf, releases
+// wmu, and ends the session if the write failed.
+func (s *Session) flushLocked() error {
+	s.writing.Store(time.Now().UnixNano())
 	_, err := s.wbuf.WriteTo(s.conn)
 	s.wbuf = s.wbuf[:0]
 	s.writing.Store(0)

@@ -39,42 +39,44 @@ func NewWriter(c net.Conn) *Writer {
 // which reports such failures itself. err is a socket error the kernel
 // returned (for example EPIPE or ECONNRESET).
 func (w *Writer) Write(a, b []byte) (int, error) {
-	w.cnt, w.n, w.err = 0, 0, nil
-	for _, p := range [2][]byte{a, b} {
-		if len(p) > 0 {
-			w.iov[w.cnt].Base = &p[0]
-			w.iov[w.cnt].SetLen(len(p))
-			w.cnt++
-		}
-	}
-	if w.cnt == 0 {
-		return 0, nil
-	}
+	w.cnt = 0
+	w.add(a)
+	w.add(b)
 	return w.write()
 }
 
 // WriteBuffers is Write of bufs in order, up to MaxBuffers non-empty
 // slices of it: n counts a prefix of their concatenation.
 func (w *Writer) WriteBuffers(bufs [][]byte) (int, error) {
-	w.cnt, w.n, w.err = 0, 0, nil
+	w.cnt = 0
 	for _, p := range bufs {
-		if w.cnt == MaxBuffers {
+		if !w.add(p) {
 			break
 		}
-		if len(p) > 0 {
-			w.iov[w.cnt].Base = &p[0]
-			w.iov[w.cnt].SetLen(len(p))
-			w.cnt++
-		}
-	}
-	if w.cnt == 0 {
-		return 0, nil
 	}
 	return w.write()
 }
 
-// write makes the write of the first cnt vectors.
+// add appends p's vector, if p is not empty; false when all are taken.
+func (w *Writer) add(p []byte) bool {
+	switch {
+	case len(p) == 0:
+		return true
+	case w.cnt == MaxBuffers:
+		return false
+	}
+	w.iov[w.cnt].Base = &p[0]
+	w.iov[w.cnt].SetLen(len(p))
+	w.cnt++
+	return true
+}
+
+// write makes one write of the first cnt vectors.
 func (w *Writer) write() (int, error) {
+	w.n, w.err = 0, nil
+	if w.cnt == 0 {
+		return 0, nil
+	}
 	w.raw.Write(w.fn)
 	clear(w.iov[:w.cnt]) // keep no reference to the caller's bytes
 	return w.n, w.err
