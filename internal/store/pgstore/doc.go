@@ -24,7 +24,8 @@
 // advisory lock on that client token, so one client token is bound once.
 //
 // The open-tunnel quota counts tunnels in open_counts, kept by triggers
-// and spread over 64 rows (stripes), and keeps b in quota_bound. A create
+// and spread over 64 rows (stripes, each on a page of its own), and keeps
+// b in quota_bound. A create
 // takes the quota advisory lock shared. While 64 * b is within the quota,
 // b bounds every stripe and the create counts nothing: the insert trigger
 // refuses to take the create's own stripe above b, so no set of
@@ -55,5 +56,8 @@
 // in order at Open under a session advisory lock, so nodes starting
 // together apply each step once; schema_migrations records which ones
 // ran. Times are timestamptz truncated to milliseconds, tags a jsonb
-// object, tokens and client tokens SHA-256 hashes.
+// object, tokens and client tokens SHA-256 hashes; the checks on tags and
+// tokens are domains (adit_tags, adit_token_hash, adit_token_mode), which
+// PostgreSQL plans once per connection where it would plan a table's CHECK
+// constraints for every insert.
 package pgstore

@@ -39,7 +39,7 @@ const createTunnel = `WITH q AS (SELECT adit_quota($15, $16) AS n),
 		INSERT INTO tunnels (id, arn, description, thing_name, services,
 			lifetime_minutes, created_at, last_updated_at, expires_at, closed_at,
 			src_connected, src_updated_at, dst_connected, dst_updated_at, tags)
-		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, $11, $12, $13, $14 FROM q
+		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, $11, $12, $13, $14::jsonb FROM q
 		WHERE $15 = 0 OR ($15 = 2 AND q.n < $16)
 			OR ($15 = 1 AND (q.n = -1 OR (q.n >= 0 AND q.n + $17 < $16)))
 		ON CONFLICT (id) DO NOTHING
