@@ -25,8 +25,7 @@
 //
 // The open-tunnel quota counts tunnels in open_counts, kept by triggers
 // and spread over 64 rows (stripes, each on a page of its own), and keeps
-// b in quota_bound. A create
-// takes the quota advisory lock shared. While 64 * b is within the quota,
+// b in quota_bound. A create takes the quota advisory lock shared. While 64 * b is within the quota,
 // b bounds every stripe and the create counts nothing: the insert trigger
 // refuses to take the create's own stripe above b, so no set of
 // concurrent creates can overshoot. Once a stripe has filled up (for a
