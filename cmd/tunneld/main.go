@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/adit-project/adit/internal/logging"
 	"github.com/adit-project/adit/internal/server"
 	"github.com/adit-project/adit/internal/version"
 )
@@ -38,7 +39,13 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stdout, "tunneld %s\n", version.Long())
 		return 0
 	}
-	logger, err := newLogger(o.logFormat, o.logLevel, stderr)
+	// The log's lines leave in batches (internal/logging): within 100 ms,
+	// warnings and errors at once, and everything before run returns.
+	// Later messages to stderr go through the same buffer, in order.
+	lw := logging.NewWriter(stderr, logging.DefaultDelay, logging.DefaultSize)
+	defer lw.Close()
+	stderr = lw
+	logger, err := newLogger(o.logFormat, o.logLevel, lw)
 	if err != nil {
 		fmt.Fprintf(stderr, "tunneld: %v\n", err)
 		return 2
@@ -64,7 +71,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	return 0
 }
 
-func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
+// newLogger returns the server's logger, writing to w.
+func newLogger(format, level string, w *logging.Writer) (*slog.Logger, error) {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("log-level %q: want debug, info, warn or error", level)
@@ -72,9 +80,9 @@ func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: lv}
 	switch format {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		return slog.New(logging.NewHandler(slog.NewTextHandler(w, opts), w)), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		return slog.New(logging.NewHandler(slog.NewJSONHandler(w, opts), w)), nil
 	}
 	return nil, fmt.Errorf("log-format %q: want text or json", format)
 }

@@ -1,11 +1,13 @@
 package pgstore
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/adit-project/adit/internal/pgtest"
+	"github.com/adit-project/adit/internal/store"
 )
 
 // TestQuotaBound walks the quota's parallel paths through their states on
@@ -73,4 +75,30 @@ func sameStripe(t *testing.T, s *Store, n int) []string {
 		t.Fatalf("found %d ids in stripe 7 among 10000, want %d", len(ids), n)
 	}
 	return ids
+}
+
+// TestDuplicateUnderQuota creates an id twice on the quota's bound path
+// (the first create, "a", set the bound): the second create of "dup"
+// fails with ErrExists and counts nothing.
+func TestDuplicateUnderQuota(t *testing.T) {
+	s := mustOpen(t, pgtest.Shared(t).NewDatabase(t))
+	maxOpen := s.margin + 700
+	for _, id := range []string{"a", "dup"} {
+		tn, tokens := newTunnel(id)
+		if err := s.CreateTunnel(t.Context(), tn, tokens, maxOpen); err != nil {
+			t.Fatalf("CreateTunnel(%s, quota %d) = %v", id, maxOpen, err)
+		}
+	}
+	var b int
+	if err := s.pool.QueryRow(t.Context(), `SELECT b FROM quota_bound`).Scan(&b); err != nil || b != maxOpen/64 {
+		t.Fatalf("quota bound = %d, %v; want %d (the bound path)", b, err, maxOpen/64)
+	}
+	tn, tokens := newTunnel("dup")
+	if err := s.CreateTunnel(t.Context(), tn, tokens, maxOpen); !errors.Is(err, store.ErrExists) {
+		t.Errorf("CreateTunnel(dup again, quota %d) = %v, want ErrExists", maxOpen, err)
+	}
+	var open int
+	if err := s.pool.QueryRow(t.Context(), `SELECT sum(n) FROM open_counts`).Scan(&open); err != nil || open != 2 {
+		t.Errorf("open count = %d, %v; want 2 (the duplicate counts nothing)", open, err)
+	}
 }

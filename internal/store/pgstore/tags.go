@@ -14,8 +14,8 @@ const (
 	// result would hold more than $4 keys ($4 <= 0: no limit). The row
 	// lock it takes serialises concurrent tag changes of one tunnel, and
 	// the limit is checked against the row as it is after those.
-	tagTunnel = `UPDATE tunnels SET tags = tags || $2, last_updated_at = $3
-		WHERE id = $1 AND ($4 <= 0 OR (SELECT count(*) FROM jsonb_object_keys(tags || $2)) <= $4)`
+	tagTunnel = `UPDATE tunnels SET tags = tags || $2::jsonb, last_updated_at = $3
+		WHERE id = $1 AND ($4 <= 0 OR (SELECT count(*) FROM jsonb_object_keys(tags || $2::jsonb)) <= $4)`
 	untagTunnel  = `UPDATE tunnels SET tags = tags - $2::text[], last_updated_at = $3 WHERE id = $1`
 	tunnelExists = `SELECT EXISTS (SELECT 1 FROM tunnels WHERE id = $1)`
 )
