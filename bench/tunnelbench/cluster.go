@@ -18,6 +18,7 @@ type clusterResults struct {
 	Smoke    bool              `json:"smoke"`
 	Machine  machine           `json:"machine"`
 	Nodes    int               `json:"nodes"`
+	Pool     int               `json:"pool_max_conns"` // per node
 	Paths    []pathResult      `json:"paths"`
 	PathsErr string            `json:"paths_error,omitempty"`
 	API      []clusterAPIRow   `json:"api"`
@@ -39,6 +40,7 @@ func cmdCluster(args []string) error {
 	only := fs.String("only", "paths,api,ramp,failover", "parts to run")
 	command := fs.String("command", "make bench-cluster", "command line to print in the report")
 	nodes := fs.Int("nodes", 3, "tunneld nodes")
+	pool := fs.Int("pool", 8, "pool_max_conns of every node's database URL (few busy backends per database core cost least)")
 	lease := fs.String("lease", "", "--cluster-lease of every node (empty: tunneld's default, 3s)")
 	failN := fs.Int("failover-tunnels", 20, "tunnels owned by the node that is killed")
 	rampSteps := fs.String("ramp-steps", "", "comma-separated tunnel counts of the ramp (default 2500,5000,7500,25000, capped at what fits the open-file limit; smoke 30,60)")
@@ -48,8 +50,8 @@ func cmdCluster(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *bin == "" || *out == "" || *nodes < 2 {
-		return fmt.Errorf("-bin and -out are required, -nodes at least 2")
+	if *bin == "" || *out == "" || *nodes < 2 || *pool < 1 {
+		return fmt.Errorf("-bin and -out are required, -nodes at least 2, -pool at least 1")
 	}
 	if *forwardFds < 1 {
 		return fmt.Errorf("-forward-fds: %d: a forwarded peer holds at least its client's socket", *forwardFds)
@@ -91,7 +93,7 @@ func cmdCluster(args []string) error {
 	for _, p := range strings.Split(*only, ",") {
 		parts[p] = true
 	}
-	res := &clusterResults{Command: *command, Date: time.Now().UTC().Format("2006-01-02 15:04 UTC"), Smoke: *smoke, Machine: describeMachine(), Nodes: *nodes}
+	res := &clusterResults{Command: *command, Date: time.Now().UTC().Format("2006-01-02 15:04 UTC"), Smoke: *smoke, Machine: describeMachine(), Nodes: *nodes, Pool: *pool}
 	failures := runClusterParts(cfg, res, parts, *bin, *out, self, *lease, *failN, logf)
 	res.Machine.LoadAft = loadavg()
 	res.Duration = time.Since(start).Seconds()
@@ -135,7 +137,7 @@ func runClusterParts(cfg *config, res *clusterResults, parts map[string]bool, bi
 	if lease != "" {
 		extra = []string{"--cluster-lease", lease}
 	}
-	c, err := startCluster(bin, filepath.Join(out, "cluster"), res.Nodes, extra...)
+	c, err := startCluster(bin, filepath.Join(out, "cluster"), res.Nodes, res.Pool, extra...)
 	if err != nil {
 		return []string{"cluster: " + err.Error()}
 	}

@@ -33,16 +33,17 @@ type benchCluster struct {
 	dir   string
 }
 
-// startCluster starts PostgreSQL and n nodes, each with the extra flags.
-func startCluster(bin, dir string, n int, extra ...string) (*benchCluster, error) {
+// startCluster starts PostgreSQL and n nodes, each with a pool of at most
+// pool connections and the extra flags.
+func startCluster(bin, dir string, n, pool int, extra ...string) (*benchCluster, error) {
 	pg, err := pgtest.New()
 	if err != nil {
 		return nil, err
 	}
 	c := &benchCluster{pg: pg, dir: dir}
-	// The postgres database of a fresh server is the bench's own; a pool
-	// of 32 per node keeps three nodes under pgtest's 300 connections.
-	c.dbURL = pg.URL() + "&pool_max_conns=32"
+	// The postgres database of a fresh server is the bench's own (pgtest
+	// allows 300 connections).
+	c.dbURL = pg.URL() + fmt.Sprintf("&pool_max_conns=%d", pool)
 	for i := range n {
 		nd, err := c.startNode(bin, fmt.Sprintf("node%d", i+1), extra...)
 		if err != nil {

@@ -30,7 +30,7 @@ func clusterReport(r *clusterResults, cfg *config) string {
 	if r.Smoke {
 		w("\n**Smoke run: tiny sizes, the figures mean nothing.**")
 	}
-	w("\nSetup: PostgreSQL 15 (Debian's binaries, Unix socket, fsync off), %d tunneld nodes on it (pool_max_conns=32 each), HAProxy 2 in TCP mode in front, a sink/echo server; every process on 127.0.0.1.", r.Nodes)
+	w("\nSetup: PostgreSQL 15 (Debian's binaries, Unix socket, fsync off), %d tunneld nodes on it (pool_max_conns=%d each), HAProxy 2 in TCP mode in front, a sink/echo server; every process on 127.0.0.1.", r.Nodes, r.Pool)
 	var targets []string
 	if len(r.Paths) >= 2 {
 		one, fwd := r.Paths[0], r.Paths[1]
