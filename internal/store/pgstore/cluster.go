@@ -41,12 +41,15 @@ const (
 )
 
 // Heartbeat registers node n, or renews its registration, with a lease
-// that ends lease after the database's now().
+// that ends lease after the database's now(), on a connection of its own.
 func (s *Store) Heartbeat(ctx context.Context, n store.Node, lease time.Duration) error {
 	if n.ID == "" || lease <= 0 {
 		return fmt.Errorf("heartbeat: want a node id and a positive lease, got %q, %v", n.ID, lease)
 	}
-	_, err := s.exec(ctx, heartbeat, n.ID, n.Addr, n.EmbeddedBroker, lease.Microseconds())
+	err := s.do(ctx, func(ctx context.Context) error {
+		_, err := s.lease.Exec(ctx, heartbeat, n.ID, n.Addr, n.EmbeddedBroker, lease.Microseconds())
+		return err
+	})
 	return wrap("heartbeat of node "+n.ID, err)
 }
 

@@ -1,6 +1,7 @@
 package pgstore
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -46,6 +47,34 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("%s: not within 10 s", what)
+}
+
+// TestHeartbeatWhilePoolBusy: with every pooled connection taken (API
+// calls queueing), the heartbeat still renews the lease at once, on its
+// own connection.
+func TestHeartbeatWhilePoolBusy(t *testing.T) {
+	s := mustOpen(t, pgtest.Shared(t).NewDatabase(t)+"&pool_max_conns=1")
+	held, err := s.pool.Acquire(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	release := func() { once.Do(held.Release) }
+	defer release()
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	if _, err := s.Nodes(ctx); err == nil {
+		t.Fatal("Nodes answered with the pool's only connection held: the test holds nothing")
+	}
+	ctx, cancel = context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	if err := s.Heartbeat(ctx, store.Node{ID: "a", Addr: "a.example:8080"}, time.Minute); err != nil {
+		t.Fatalf("Heartbeat with the pool busy = %v, want nil", err)
+	}
+	release()
+	if ids := nodeIDs(t, s); !slices.Equal(ids, []string{"a"}) {
+		t.Fatalf("nodes %v after the heartbeat, want [a]", ids)
+	}
 }
 
 func TestHeartbeatAndLeaseExpiry(t *testing.T) {

@@ -41,6 +41,9 @@ type Config struct {
 // database. It is safe for concurrent use.
 type Store struct {
 	pool    *pgxpool.Pool
+	// lease is a pool of one connection for the node's heartbeat, so that
+	// a pool busy with API calls never delays it past the node's lease.
+	lease *pgxpool.Pool
 	timeout time.Duration
 	log     *slog.Logger
 	// margin is the database's max_connections plus
@@ -90,11 +93,17 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if pc.ConnConfig.ConnectTimeout == 0 { // the URL's connect_timeout wins
 		pc.ConnConfig.ConnectTimeout = s.timeout
 	}
+	lc := pc.Copy()
+	lc.MaxConns, lc.MinConns = 1, 0
 	if s.pool, err = pgxpool.NewWithConfig(ctx, pc); err != nil {
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
-	if err := s.init(ctx); err != nil {
+	if s.lease, err = pgxpool.NewWithConfig(ctx, lc); err != nil {
 		s.pool.Close()
+		return nil, fmt.Errorf("open postgres store: %w", err)
+	}
+	if err := s.init(ctx); err != nil {
+		s.Close()
 		return nil, wrap("open postgres store", err)
 	}
 	return s, nil
@@ -119,6 +128,7 @@ func (s *Store) init(ctx context.Context) error {
 // does not stop Watch: end Watch's context first.
 func (s *Store) Close() error {
 	s.pool.Close()
+	s.lease.Close()
 	return nil
 }
 
