@@ -40,10 +40,10 @@ type Config struct {
 // Store is a store.Store and store.Cluster backed by a PostgreSQL
 // database. It is safe for concurrent use.
 type Store struct {
-	pool    *pgxpool.Pool
+	pool *pgxpool.Pool
 	// lease is a pool of one connection for the node's heartbeat, so that
 	// a pool busy with API calls never delays it past the node's lease.
-	lease *pgxpool.Pool
+	lease   *pgxpool.Pool
 	timeout time.Duration
 	log     *slog.Logger
 	// margin is the database's max_connections plus
