@@ -99,8 +99,7 @@ func handle(c net.Conn) {
 	}
 }
 
-// throughput downloads through n parallel connections to addr and returns
-// the bits per second received after warmup, over measure.
+// tputResult is what transfer measured.
 type tputResult struct {
 	Streams int                `json:"streams"`
 	Bps     float64            `json:"bps"`
@@ -111,14 +110,11 @@ type tputResult struct {
 	CPU     map[string]float64 `json:"cpu,omitempty"` // process CPU, cores, over the window
 }
 
-func throughput(addr string, n int, warmup, measure time.Duration) tputResult {
-	return transfer(addr, n, warmup, measure, false)
-}
-
-// transfer is throughput, or with up the other way: each connection
-// writes to the server as fast as it takes the bytes, and what was written
-// counts (in a steady flow what sits in buffers is the same at both ends
-// of the window).
+// transfer downloads through n parallel connections to addr and returns
+// the bits per second received after warmup, over measure; with up it
+// goes the other way: each connection writes to the server as fast as it
+// takes the bytes, and what was written counts (in a steady flow what
+// sits in buffers is the same at both ends of the window).
 func transfer(addr string, n int, warmup, measure time.Duration, up bool) tputResult {
 	res := tputResult{Streams: n}
 	total := warmup + measure + 2*time.Second
