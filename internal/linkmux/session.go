@@ -98,10 +98,10 @@ func (s *Session) Open() (*Stream, error) {
 	st := newStream(s, s.nextID)
 	s.streams[st.id] = st
 	s.mu.Unlock()
-	if err := s.writeFrame(typeOpen, st.id, 0, nil); err != nil {
+	if err := s.writeFrame(typeOpen, st.id, 0); err != nil {
 		return nil, err
 	}
-	if err := s.writeFrame(typeCredit, st.id, Window-openWindow, nil); err != nil {
+	if err := s.writeFrame(typeCredit, st.id, Window-openWindow); err != nil {
 		return nil, err
 	}
 	return st, nil
@@ -158,9 +158,10 @@ func (s *Session) fail(err error) {
 	}
 }
 
-// writeFrame writes one frame; a failed write ends the session.
-func (s *Session) writeFrame(typ byte, id, length uint32, payload []byte) error {
-	return s.writeFrame2(typ, id, length, payload, nil)
+// writeFrame writes one frame without payload (every type but DATA); a
+// failed write ends the session.
+func (s *Session) writeFrame(typ byte, id, length uint32) error {
+	return s.writeFrame2(typ, id, length, nil, nil)
 }
 
 // writeFrame2 writes one frame whose payload is a then b, header and
@@ -215,7 +216,7 @@ func (s *Session) flushLocked() error {
 // and its socket takes the frame without waiting, else from a goroutine.
 func (s *Session) writeAsync(typ byte, id, length uint32) {
 	if s.tw == nil || !s.wmu.TryLock() {
-		go s.writeFrame(typ, id, length, nil)
+		go s.writeFrame(typ, id, length)
 		return
 	}
 	s.whdr.encode(typ, id, length)
@@ -228,7 +229,7 @@ func (s *Session) writeAsync(typ byte, id, length uint32) {
 		s.wmu.Unlock()
 	case n == 0:
 		s.wmu.Unlock()
-		go s.writeFrame(typ, id, length, nil)
+		go s.writeFrame(typ, id, length)
 	default:
 		// Part of the header went out: the rest must follow before any
 		// other frame, so the goroutine finishing it keeps the lock.

@@ -78,48 +78,46 @@ func notify(c chan struct{}) {
 func (st *Stream) Read(b []byte) (int, error) {
 	st.rmu.Lock()
 	defer st.rmu.Unlock()
-	for {
+	select {
+	case <-st.rdl.wait():
+		return 0, os.ErrDeadlineExceeded
+	default:
+	}
+	for expired := false; ; {
 		st.mu.Lock()
-		if n := st.direct; n > 0 {
+		if n := st.direct; n > 0 { // already in b: returned even past the deadline
 			st.rbuf, st.direct = nil, 0
 			st.consumed(n)
 			return n, nil
 		}
 		st.rbuf = nil
-		if len(st.queue) > 0 {
+		if len(st.queue) > 0 && !expired {
 			n := st.take(b)
 			st.consumed(n)
 			return n, nil
 		}
 		closed, rclosed, reset := st.closed, st.rclosed, st.reset
+		var err error
 		switch {
+		case expired:
+			err = os.ErrDeadlineExceeded
 		case closed:
-			st.mu.Unlock()
-			return 0, net.ErrClosed
+			err = net.ErrClosed
 		case rclosed:
-			st.mu.Unlock()
-			return 0, io.EOF
+			err = io.EOF
 		case reset:
+			err = ErrReset
+		}
+		if err != nil || len(b) == 0 {
 			st.mu.Unlock()
-			return 0, ErrReset
-		case len(b) == 0:
-			st.mu.Unlock()
-			return 0, nil
+			return 0, err
 		}
 		st.rbuf = b
 		st.mu.Unlock()
 		select {
 		case <-st.readable:
 		case <-st.rdl.wait():
-			st.mu.Lock()
-			n := st.direct
-			st.rbuf, st.direct = nil, 0
-			if n > 0 {
-				st.consumed(n)
-				return n, nil
-			}
-			st.mu.Unlock()
-			return 0, os.ErrDeadlineExceeded
+			expired = true
 		}
 	}
 }
@@ -215,7 +213,7 @@ func (st *Stream) sinkDirect(p [][]byte) int {
 	if n > 0 {
 		st.sunk.Add(int64(n))
 		if grant := st.grantLocked(n); grant > 0 {
-			st.grant(grant, st.s.writeAsync)
+			st.grant(grant, true)
 		}
 	}
 	return n
@@ -227,16 +225,20 @@ func (st *Stream) consumed(n int) {
 	grant := st.grantLocked(n)
 	st.mu.Unlock()
 	if grant > 0 {
-		st.grant(grant, func(typ byte, id, n uint32) { st.s.writeFrame(typ, id, n, nil) })
+		st.grant(grant, false)
 	}
 }
 
-// grant sends n bytes of credit with write, in frames of at most
-// maxCredit.
-func (st *Stream) grant(n int, write func(typ byte, id, length uint32)) {
+// grant sends n bytes of credit in frames of at most maxCredit; async
+// from the read loop, which must not wait on a write.
+func (st *Stream) grant(n int, async bool) {
 	for n > 0 {
 		k := min(n, maxCredit)
-		write(typeCredit, st.id, uint32(k))
+		if async {
+			st.s.writeAsync(typeCredit, st.id, uint32(k))
+		} else {
+			st.s.writeFrame(typeCredit, st.id, uint32(k))
+		}
 		n -= k
 	}
 }
@@ -344,7 +346,7 @@ func (st *Stream) Close() error {
 	notify(st.writable)
 	st.s.forget(st.id)
 	if send {
-		st.s.writeFrame(typeClose, st.id, 0, nil)
+		st.s.writeFrame(typeClose, st.id, 0)
 	}
 	return nil
 }
