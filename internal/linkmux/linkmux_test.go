@@ -420,3 +420,26 @@ func TestWriteToSocket(t *testing.T) {
 		t.Fatalf("socket got %d bytes, sent %d; contents differ", len(got), want.Len())
 	}
 }
+
+// TestReadPastDeadlineKeepsData: a Read after its deadline fails, as on a
+// socket, even with data queued, and the data waits for the next Read.
+func TestReadPastDeadlineKeepsData(t *testing.T) {
+	c, s := pair(t, Config{})
+	st, _ := c.Open()
+	srv, _ := s.Accept()
+	if _, err := srv.Write([]byte("0123456789")); err != nil {
+		t.Fatal(err)
+	}
+	for end := time.Now().Add(10 * time.Second); queued(st) < 10 && time.Now().Before(end); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	st.SetReadDeadline(time.Now().Add(-time.Second))
+	if n, err := st.Read(make([]byte, 16)); n != 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("Read past the deadline = %d, %v; want 0, deadline exceeded", n, err)
+	}
+	st.SetReadDeadline(time.Now().Add(10 * time.Second))
+	got := make([]byte, 10)
+	if _, err := io.ReadFull(st, got); err != nil || string(got) != "0123456789" {
+		t.Fatalf("after the deadline moved: %q, %v", got, err)
+	}
+}
