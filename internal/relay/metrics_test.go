@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/adit-project/adit/internal/metricstest"
 )
@@ -27,7 +28,14 @@ func TestCollector(t *testing.T) {
 	c, resp := e.dial("source", "adt1.unknown", dialOpts{})
 	checkRejected(t, c, resp, 400, "Invalid access token")
 
+	// The relay counts a read's messages once it has relayed them, which
+	// may be just after the destination got them.
+	relayed := `adit_relay_relayed_messages_total{direction="source_to_destination"} 1` + "\n"
 	out := scrape(t, e.srv)
+	for end := time.Now().Add(5 * time.Second); !strings.Contains(out, relayed) && time.Now().Before(end); {
+		time.Sleep(5 * time.Millisecond)
+		out = scrape(t, e.srv)
+	}
 	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
 		if !strings.HasPrefix(l, "# HELP adit_relay_") && !strings.HasPrefix(l, "# TYPE adit_relay_") && !metricLine.MatchString(l) {
 			t.Errorf("bad exposition line %q", l)
